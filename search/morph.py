@@ -1,0 +1,234 @@
+"""Japanese morphological analysis: the only module that imports fugashi.
+
+`analyze(text)` returns one `Morpheme` per token with exact offsets into the
+original text and the normalised term used for indexing. Normalisation:
+
+* NFKC width folding per character with an offset map (ＡＷＳ → aws,
+  ｻｰﾊﾞｰ → サーバー), so offsets still point into the original text;
+* lower case;
+* UniDic lemma for inflections and spelling variants (行なった → 行う,
+  インタフェース → インターフェース), gloss suffixes removed;
+* a trailing katakana long-vowel mark dropped (サーバー → サーバ);
+* adjacent ASCII pieces that MeCab splits re-joined (H + 100 → h100,
+  2 . 5 → 2.5).
+
+The MeCab tagger is not thread-safe and does not pickle: one tagger per
+thread, created lazily.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from typing import Iterator, NamedTuple
+
+import fugashi
+
+# Inputs of a few MB crash MeCab and long runs of unknown-word characters
+# (ASCII, digits, katakana, symbols) are quadratic, so text is analysed in
+# chunks cut at line ends, and such runs are cut into pieces of MAX_RUN.
+CHUNK_CHARS = 20_000
+MAX_RUN = 1_000
+
+# Parts of speech (UniDic pos1) that never carry meaning for search.
+STOP_POS1 = frozenset(
+    {"助詞", "助動詞", "補助記号", "記号", "空白", "代名詞", "接続詞", "感動詞", "フィラー"}
+)
+# Light verbs and adjectives (する, ある, いる, なる, できる, ない, よい ...).
+STOP_POS2 = frozenset({"非自立可能"})
+# Formal nouns that UniDic tags as ordinary nouns.
+STOP_LEMMAS = frozenset({"事", "物", "為", "様", "所", "方", "内", "訳", "筈", "達"})
+
+_ASCII_WORD = re.compile(r"[0-9a-z]+(?:\.[0-9a-z]+)*")
+_ALPHA_PART = re.compile(r"[a-z]{2,}")
+_NEEDS_NFKC = re.compile(r"[^\x00-\x7f\u3001-\u30ff\u4e00-\u9fff]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LONG_RUN = re.compile(r"[^\s\u3040-\u309f\u4e00-\u9fff]{%d,}" % (MAX_RUN + 1))
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]+")
+_GLOSS = re.compile(r"-[^-]+$")
+
+_local = threading.local()
+
+
+class Morpheme(NamedTuple):
+    start: int  # offset of the first character in the original text
+    end: int  # offset after the last character in the original text
+    surface: str  # the original text[start:end]
+    term: str  # normalised form used as the index term
+    pos: str  # UniDic part of speech, e.g. "名詞-普通名詞-一般"
+    lemma: str  # UniDic lemma (or the folded surface for unknown words)
+    reading: str  # katakana reading, "" when unknown
+    kept: bool  # False for stop words (particles, symbols, light verbs ...)
+
+
+def tagger() -> fugashi.Tagger:
+    """The calling thread's tagger (MeCab is not thread-safe)."""
+    tagger = getattr(_local, "tagger", None)
+    if tagger is None:
+        tagger = _local.tagger = fugashi.Tagger()
+    return tagger
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """NFKC-fold `text` character by character.
+
+    Returns the folded text and `origin`, where `origin[i]` is the index of
+    the original character that folded character i came from, and
+    `origin[len(folded)] == len(text)` (None when nothing changed).
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return text, None
+    out: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for m in _NEEDS_NFKC.finditer(text):
+        if m.start() > last:
+            out.append(text[last : m.start()])
+            origin.extend(range(last, m.start()))
+        run = m.group()
+        whole = unicodedata.normalize("NFKC", run)
+        if len(whole) == len(run):
+            out.append(whole)
+            origin.extend(range(m.start(), m.end()))
+        else:
+            _fold_chars(run, m.start(), out, origin)
+        last = m.end()
+    out.append(text[last:])
+    origin.extend(range(last, len(text) + 1))
+    return "".join(out), origin
+
+
+def _fold_chars(run: str, base: int, out: list[str], origin: list[int]) -> None:
+    for i, char in enumerate(run):
+        folded = unicodedata.normalize("NFKC", char)
+        if folded in ("\u3099", "\u309a") and out and out[-1]:
+            # half-width voiced mark (ﾊﾞ): compose with the kana before it
+            composed = unicodedata.normalize("NFC", out[-1][-1] + folded)
+            if len(composed) == 1:
+                out[-1] = out[-1][:-1] + composed
+                continue
+        out.append(folded)
+        origin.extend([base + i] * len(folded))
+
+
+def original_span(origin: list[int] | None, start: int, end: int) -> tuple[int, int]:
+    """Map a span of folded text back to the original text (see `fold`)."""
+    if origin is None:
+        return start, end
+    s, e = origin[start], origin[end]
+    return s, e if e > origin[end - 1] else origin[end - 1] + 1
+
+
+def normalize_term(word: str) -> str:
+    """Fold a word the way index terms are folded (width, case, long vowel)."""
+    word = unicodedata.normalize("NFKC", word).lower()
+    if len(word) >= 3 and word[-1] == "ー" and _KATAKANA.fullmatch(word):
+        word = word[:-1]
+    return word
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """Cut text into pieces MeCab handles safely: (offset, piece)."""
+    text = _CONTROL.sub(" ", text)  # NUL truncates MeCab's input
+    cuts = [0]
+    for m in _LONG_RUN.finditer(text):
+        cuts.extend(range(m.start() + MAX_RUN, m.end(), MAX_RUN))
+    cuts.append(len(text))
+    for lo, hi in zip(cuts, cuts[1:]):
+        start = lo
+        while start < hi:
+            end = min(start + CHUNK_CHARS, hi)
+            if end < hi:
+                cut = text.rfind("\n", start + CHUNK_CHARS // 2, end)
+                end = cut + 1 if cut > 0 else end
+            yield start, text[start:end]
+            start = end
+
+
+def _features(raw: str) -> list[str]:
+    if '"' in raw:
+        import csv
+
+        return next(csv.reader([raw]))
+    return raw.split(",", 12)
+
+
+# (surface, feature string) -> (term, pos, lemma, reading, kept). The
+# vocabulary is Zipfian, so most tokens are answered from here.
+_described: dict[tuple[str, str], tuple[str, str, str, str, bool]] = {}
+_DESCRIBED_MAX = 300_000
+
+
+def _describe(surface: str, raw: str) -> tuple[str, str, str, str, bool]:
+    feats = _features(raw)
+    pos1 = feats[0]
+    pos2 = feats[1] if len(feats) > 1 else "*"
+    lemma = feats[7] if len(feats) > 7 and feats[7] not in ("", "*") else surface
+    if "-" in lemma and not lemma.startswith("-"):
+        lemma = _GLOSS.sub("", lemma)
+    term = normalize_term(lemma)
+    kept = not (
+        pos1 in STOP_POS1 or pos2 in STOP_POS2 or lemma in STOP_LEMMAS or not term.strip()
+    )
+    pos = "-".join(f for f in feats[:3] if f != "*")
+    reading = feats[6] if len(feats) > 6 and feats[6] != "*" else ""
+    info = (term, pos, lemma, reading, kept)
+    if len(_described) >= _DESCRIBED_MAX:
+        _described.clear()
+    _described[surface, raw] = info
+    return info
+
+
+def analyze(text: str) -> list[Morpheme]:
+    """All morphemes of `text`, stop words included (see `Morpheme.kept`)."""
+    folded, origin = fold(text)
+    result: list[Morpheme] = []
+    pending: list[int] = []  # start and end of ASCII pieces to join
+    new = tuple.__new__
+    described = _described
+    tag = tagger()
+
+    def flush() -> None:
+        start, end = pending[0], pending[-1]
+        pending.clear()
+        word = folded[start:end].lower()
+        if len(word) < 16 and word.isalpha():  # the common case: one plain word
+            s, e = original_span(origin, start, end)
+            result.append(new(Morpheme, (s, e, text[s:e], word, "名詞-英字", word, "", True)))
+            return
+        for m in _ASCII_WORD.finditer(word):
+            s, e = original_span(origin, start + m.start(), start + m.end())
+            surface = text[s:e]
+            result.append(new(Morpheme, (s, e, surface, m.group(), "名詞-英字", m.group(), "", True)))
+            alpha = _ALPHA_PART.match(m.group())
+            if alpha and alpha.group() != m.group():
+                # Trainium2 is also found by trainium
+                part = alpha.group()
+                result.append(new(Morpheme, (s, e, surface, part, "名詞-英字", part, "", True)))
+
+    for base, chunk in _chunks(folded):
+        pos = base
+        for node in tag(chunk):
+            surface = node.surface
+            pos += len(node.white_space)
+            start = pos
+            pos += len(surface)
+            if surface.isascii() and (surface.isalnum() or surface == "."):
+                if pending and pending[-1] != start:
+                    flush()
+                pending.append(start)
+                pending.append(pos)
+                continue
+            if pending:
+                flush()
+            raw = node.feature_raw
+            info = described.get((surface, raw)) or _describe(surface, raw)
+            if origin is None:
+                result.append(new(Morpheme, (start, pos, surface) + info))
+            else:
+                s, e = original_span(origin, start, pos)
+                result.append(new(Morpheme, (s, e, text[s:e]) + info))
+    if pending:
+        flush()
+    return result

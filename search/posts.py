@@ -1,0 +1,312 @@
+"""Loading Jekyll posts: files, front matter, dates, slugs and URLs.
+
+`load_posts(folder)` never raises for a bad file: each problem becomes a
+`PostError` naming the file and the reason, and every other post loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+from frontmatter.default_handlers import YAMLHandler
+import yaml
+
+from search.errors import PostError
+from search.plaintext import markdown_to_text
+
+POST_SUFFIXES = (".md", ".markdown")
+MAX_POST_BYTES = 4 * 1024 * 1024
+EXCERPT_CHARS = 120
+DEFAULT_TIMEZONE = "Asia/Tokyo"
+DEFAULT_PERMALINK = "date"
+# Jekyll's built-in permalink styles.
+PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+
+_FILENAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
+_TZ_SUFFIX = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2})$")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """How posts become URLs and dates. Read at the edges, passed in."""
+
+    base_url: str = ""
+    permalink: str = DEFAULT_PERMALINK
+    timezone: str = DEFAULT_TIMEZONE
+
+    def fingerprint(self) -> str:
+        return f"{self.base_url}\x1f{self.permalink}\x1f{self.timezone}"
+
+
+@dataclass
+class Post:
+    slug: str
+    path: str  # relative to the posts folder
+    title: str
+    date: datetime  # timezone-aware
+    url: str
+    body: str  # plain text
+    excerpt: str
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    author: str = ""
+    hash: str = ""  # changes when the file or the site configuration changes
+
+
+@dataclass
+class LoadResult:
+    posts: list[Post]
+    errors: list[PostError]
+    skipped: list[str]  # unpublished posts (relative paths)
+
+
+def posts_root(folder: str | os.PathLike[str]) -> Path:
+    """The folder to read posts from: a site's `_posts/` or the folder itself."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise PostError(str(root), "not a folder")
+    jekyll = root / "_posts"
+    return jekyll if jekyll.is_dir() else root
+
+
+def find_post_files(root: Path) -> Iterator[Path]:
+    """Post files under `root`, sorted; hidden folders and `_site` skipped."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "_site")
+        for name in sorted(filenames):
+            if name.endswith(POST_SUFFIXES) and not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def file_hash(data: bytes, relpath: str, config: SiteConfig) -> str:
+    h = hashlib.sha1(data)
+    h.update(f"\x00{relpath}\x00{config.fingerprint()}".encode())
+    return h.hexdigest()
+
+
+def slug_of(path: Path) -> tuple[str, date | None]:
+    """Jekyll's slug (filename without date and extension) and the filename date."""
+    stem = path.stem
+    m = _FILENAME.match(stem)
+    if not m:
+        return stem, None
+    try:
+        return m.group(4), date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return stem, None
+
+
+def read_post_bytes(path: Path, root: Path) -> bytes:
+    """The raw bytes of a post file, refusing links out of the folder and huge files."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise PostError(str(path), f"symbolic link to {target}, outside the posts folder")
+    size = path.stat().st_size
+    if size > MAX_POST_BYTES:
+        raise PostError(
+            str(path), f"file is {size:,} bytes, over the limit of {MAX_POST_BYTES:,} bytes"
+        )
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def parse_post(data: bytes, path: Path, relpath: str, config: SiteConfig) -> Post | None:
+    """A post from a file's bytes; None if it is unpublished. Raises PostError."""
+    where = str(path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise PostError(where, f"not valid UTF-8 (byte {e.start})") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    meta, content = _front_matter(text, where)
+    if meta.get("published") is False:
+        return None
+    slug, file_date = slug_of(path)
+    tz = ZoneInfo(config.timezone)
+    when = _post_date(meta.get("date"), file_date, tz, where)
+    categories = _word_list(meta.get("categories", meta.get("category")))
+    tags = _word_list(meta.get("tags", meta.get("tag")))
+    title = _text(meta.get("title")) or slug.replace("-", " ")
+    body = markdown_to_text(content)
+    excerpt = _text(meta.get("excerpt")) or derive_excerpt(body)
+    url = post_url(meta.get("permalink"), config, slug, when.astimezone(tz), categories)
+    return Post(
+        slug=slug,
+        path=relpath,
+        title=title,
+        date=when,
+        url=url,
+        body=body,
+        excerpt=excerpt,
+        tags=tags,
+        categories=categories,
+        author=_text(meta.get("author")),
+        hash=file_hash(data, relpath, config),
+    )
+
+
+_FRONT_MATTER = YAMLHandler()
+
+
+def _front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
+    if not _FRONT_MATTER.detect(text):
+        raise PostError(where, "no YAML front matter (the file must start with ---)")
+    try:
+        raw, content = _FRONT_MATTER.split(text)
+    except ValueError:
+        raise PostError(where, "front matter is not closed by a --- line") from None
+    try:
+        meta = yaml.safe_load(raw)
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError, OverflowError) as e:
+        # PyYAML raises ValueError for impossible dates such as 2024-13-45
+        raise PostError(where, f"broken YAML front matter: {_one_line(e)}") from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise PostError(where, "front matter is not a mapping of keys to values")
+    return meta, content.lstrip("\n")
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split())
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(_text(v) for v in value)
+    return str(value).strip()
+
+
+def _word_list(value: Any) -> list[str]:
+    """Tags or categories: a YAML list or Jekyll's space-separated string."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split()
+    out: list[str] = []
+    for item in items:
+        word = _text(item).replace(",", " ").strip()
+        if word and word not in out:
+            out.append(word)
+    return out
+
+
+def _post_date(value: Any, file_date: date | None, tz: ZoneInfo, where: str) -> datetime:
+    if value is None or value == "":
+        if file_date is None:
+            raise PostError(where, "no date: give `date:` in the front matter or name the file YYYY-MM-DD-slug.md")
+        return datetime.combine(file_date, time(), tz)
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tz)
+    text = str(value).strip()
+    m = _TZ_SUFFIX.search(text)
+    if m and m.group(1) != "Z" and ":" not in m.group(1):
+        text = text[: m.start()] + m.group(1)[:3] + ":" + m.group(1)[3:]
+    elif m:
+        text = text[: m.start()] + m.group(1)
+    try:
+        parsed = datetime.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        raise PostError(where, f"unreadable date {value!r} (use YYYY-MM-DD HH:MM:SS +0900)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def derive_excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first paragraph, cut after a sentence end near `limit` characters."""
+    for paragraph in body.split("\n\n"):
+        paragraph = " ".join(paragraph.split())
+        if not paragraph:
+            continue
+        if len(paragraph) <= limit:
+            return paragraph
+        cut = 0
+        for m in _SENTENCE_END.finditer(paragraph, 0, limit + 1):
+            cut = m.start()
+        return paragraph[:cut] if cut >= limit // 3 else paragraph[:limit] + "…"
+    return ""
+
+
+def post_url(
+    permalink: Any,
+    config: SiteConfig,
+    slug: str,
+    when: datetime,
+    categories: list[str],
+) -> str:
+    """The post's URL: front matter `permalink`, else the site's pattern."""
+    pattern = _text(permalink) or config.permalink
+    pattern = PERMALINK_STYLES.get(pattern, pattern)
+    quote = lambda s: urllib.parse.quote(s, safe="")  # noqa: E731
+    values = {
+        "year": f"{when.year:04d}",
+        "short_year": f"{when.year % 100:02d}",
+        "month": f"{when.month:02d}",
+        "i_month": str(when.month),
+        "day": f"{when.day:02d}",
+        "i_day": str(when.day),
+        "y_day": f"{when.timetuple().tm_yday:03d}",
+        "week": f"{when.isocalendar().week:02d}",
+        "short_day": when.strftime("%a"),
+        "hour": f"{when.hour:02d}",
+        "minute": f"{when.minute:02d}",
+        "second": f"{when.second:02d}",
+        "title": quote(slug),
+        "slug": quote(slug),
+        "categories": "/".join(quote(c.lower()) for c in categories),
+        "output_ext": ".html",
+    }
+    path = re.sub(
+        r":(output_ext|short_year|i_month|i_day|y_day|short_day|categories|year|month|day|week|hour|minute|second|title|slug)",
+        lambda m: values[m.group(1)],
+        pattern,
+    )
+    path = "/" + re.sub(r"/{2,}", "/", path).lstrip("/")
+    return config.base_url.rstrip("/") + path
+
+
+def load_posts(folder: str | os.PathLike[str], config: SiteConfig | None = None) -> LoadResult:
+    """Every post under `folder`; bad files become errors, never exceptions."""
+    config = config or SiteConfig()
+    root = posts_root(folder)
+    result = LoadResult([], [], [])
+    seen: dict[str, str] = {}
+    for path in find_post_files(root):
+        relpath = path.relative_to(root).as_posix()
+        try:
+            post = parse_post(read_post_bytes(path, root), path, relpath, config)
+        except PostError as e:
+            result.errors.append(e)
+            continue
+        except OSError as e:
+            result.errors.append(PostError(str(path), e.strerror or str(e)))
+            continue
+        if post is None:
+            result.skipped.append(relpath)
+            continue
+        if post.slug in seen:
+            result.errors.append(
+                PostError(str(path), f"slug {post.slug!r} is already used by {root / seen[post.slug]}")
+            )
+            continue
+        seen[post.slug] = relpath
+        result.posts.append(post)
+    return result

@@ -1,0 +1,309 @@
+"""Turning what a reader typed into ranked, highlighted results.
+
+Building a query (`plan_query`) is separate from running it
+(`Searcher.search`). Ranking: BM25F over an OR of every content word of the
+query (title × 3, tags × 2, body × 1), plus a low-weight character-bigram
+clause per kanji/katakana run for recall; then a coverage bonus rewards
+posts that contain more of the query's words (weighted by rarity). A post
+lacking one of the words can still rank first. Nothing a reader types
+raises: odd input yields an empty result.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Sequence
+
+from whoosh import query as wq
+from whoosh.searching import Searcher as WhooshSearcher
+
+from search.analysis import bigram_runs
+from search.errors import QueryError
+from search.morph import analyze
+from search.schema import open_index
+from search.scoring import Scorer
+from search.snippets import make_snippet, mark_html
+
+MAX_QUERY_CHARS = 256  # longer queries are cut (the web layer refuses them)
+MAX_QUERY_TERMS = 32
+MAX_PER_PAGE = 50
+MAX_RESULT_WINDOW = 1000  # page * per_page may not go past this
+RERANK_DEPTH = 100  # candidates re-ranked by coverage
+
+FIELD_BOOSTS = {"title": 3.0, "tags_text": 2.0, "body": 1.0}
+NGRAM_BOOST = 0.15  # bigram recall scores below any word match
+COVERAGE_WEIGHT = 1.0
+# Words readers add to questions that say little about the topic.
+GENERIC_TERMS = frozenset(
+    {"方法", "場合", "仕方", "やり方", "手順", "教える", "知る", "分かる", "思う", "欲しい",
+     "良い", "必要", "可能", "出来る", "使う", "使用", "利用", "行う", "何", "どう", "どの",
+     "見る", "時", "中", "上", "下", "前", "後", "ため", "もの", "よう", "について"}
+)
+GENERIC_WEIGHT = 0.2
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    text: str  # the normalised index term
+    surface: str  # as the reader typed it
+    weight: float  # 1.0, or less for generic words
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    text: str
+    terms: tuple[QueryTerm, ...]
+    ngram_runs: tuple[tuple[str, ...], ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms and not self.ngram_runs
+
+
+@dataclass
+class Hit:
+    slug: str
+    url: str
+    title: str
+    title_html: str
+    date: str
+    tags: list[str]
+    categories: list[str]
+    author: str
+    excerpt: str
+    score: float
+    snippet_html: str
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def clean_text(text: str) -> str:
+    """What is left of a reader's query after removing what cannot be searched."""
+    text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
+
+
+def plan_query(text: str) -> QueryPlan:
+    """The terms and n-gram runs to search for; never raises."""
+    text = clean_text(text)
+    terms: dict[str, QueryTerm] = {}
+    for m in analyze(text):
+        if m.kept and m.term not in terms and len(terms) < MAX_QUERY_TERMS:
+            generic = m.lemma in GENERIC_TERMS or m.term in GENERIC_TERMS
+            terms[m.term] = QueryTerm(m.term, m.surface, GENERIC_WEIGHT if generic else 1.0)
+    if terms and all(t.weight < 1.0 for t in terms.values()):
+        terms = {k: QueryTerm(t.text, t.surface, 1.0) for k, t in terms.items()}
+    runs = tuple(tuple(r) for r in bigram_runs(text)[:8])
+    return QueryPlan(text, tuple(terms.values()), runs)
+
+
+def to_whoosh(plan: QueryPlan) -> wq.Query:
+    """The Whoosh query for a plan (an OR of word and n-gram clauses)."""
+    clauses: list[wq.Query] = []
+    for term in plan.terms:
+        for fieldname, boost in FIELD_BOOSTS.items():
+            clauses.append(wq.Term(fieldname, term.text, boost=boost * term.weight))
+    for run in plan.ngram_runs:
+        for fieldname, boost in (("title_ngram", 3.0), ("body_ngram", 1.0)):
+            clauses.append(
+                wq.And([wq.Term(fieldname, bg) for bg in run], boost=boost * NGRAM_BOOST)
+            )
+    return wq.Or(clauses) if clauses else wq.NullQuery
+
+
+def filter_query(
+    tags: Sequence[str] = (),
+    category: str | None = None,
+    author: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+) -> wq.Query | None:
+    """Restrictions every result must satisfy (all tags must match)."""
+    parts: list[wq.Query] = [wq.Term("tags", t) for t in tags if t]
+    if category:
+        parts.append(wq.Term("categories", category))
+    if author:
+        parts.append(wq.Term("author", author))
+    if date_from or date_to:
+        parts.append(wq.DateRange("date", _naive_utc(date_from), _naive_utc(date_to)))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _naive_utc(when: datetime | None) -> datetime | None:
+    if when is None or when.tzinfo is None:
+        return when
+    return when.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+class Searcher:
+    """Searches one index; `refresh()` picks up new commits."""
+
+    def __init__(self, index_dir: str | os.PathLike[str]) -> None:
+        self.index_dir = index_dir
+        self._ix = open_index(index_dir)
+        self._searcher: WhooshSearcher = self._ix.searcher()
+        self._scorer = Scorer(self._searcher)
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def __enter__(self) -> "Searcher":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def refresh(self) -> bool:
+        """Switch to the newest index generation; True if it changed."""
+        newer = self._searcher.refresh()
+        if newer is self._searcher:
+            return False
+        self._searcher, self._scorer = newer, Scorer(newer)
+        return True
+
+    @property
+    def generation(self) -> int:
+        return self._searcher.reader().generation()
+
+    @property
+    def doc_count(self) -> int:
+        return self._searcher.doc_count()
+
+    def search(
+        self,
+        text: str,
+        *,
+        tags: Sequence[str] = (),
+        category: str | None = None,
+        author: str | None = None,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 10,
+    ) -> SearchResult:
+        """Ranked results for a reader's query. Never raises on `text`."""
+        if sort not in ("relevance", "date"):
+            raise QueryError(f"sort must be 'relevance' or 'date', not {sort!r}")
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        if page < 1 or page * per_page > MAX_RESULT_WINDOW:
+            raise QueryError(
+                f"page must be at least 1 and page × per_page at most {MAX_RESULT_WINDOW}"
+            )
+        plan = plan_query(text)
+        flt = filter_query(tags, category, author, date_from, date_to)
+        result = SearchResult(plan.text, 0, page, per_page)
+        if plan.empty and flt is None:
+            return result  # nothing asked
+        allowed = self._allowed(flt)
+        if plan.empty:
+            scores = allowed.astype(np.float32)
+        else:
+            scores = self.scores(plan)
+            scores[~allowed] = 0.0
+        matches = np.flatnonzero(scores > 0)
+        result.total = len(matches)
+        if sort == "date" or plan.empty:
+            order = matches[np.argsort(-self._scorer.dates()[matches], kind="stable")]
+        else:
+            order = matches[np.argsort(-scores[matches], kind="stable")]
+        page_docs = order[(page - 1) * per_page : page * per_page]
+        result.hits = self._hits([int(d) for d in page_docs], scores, plan)
+        return result
+
+    def scores(self, plan: QueryPlan) -> np.ndarray:
+        """The score of every document for a plan (0 where nothing matched)."""
+        sc = self._scorer
+        scores = np.zeros(sc.doc_count_all, np.float32)
+        coverage = np.zeros(sc.doc_count_all, np.float32)
+        total_idf = 0.0
+        for term in plan.terms:
+            matched: list[np.ndarray] = []
+            for fieldname, boost in FIELD_BOOSTS.items():
+                docs, s = sc.bm25(fieldname, term.text)
+                scores[docs] += boost * term.weight * s
+                matched.append(docs)
+            docs = np.unique(np.concatenate(matched))
+            idf = math.log(1.0 + (sc.doc_count - len(docs) + 0.5) / (len(docs) + 0.5))
+            coverage[docs] += idf * term.weight
+            total_idf += idf * term.weight
+        for run in plan.ngram_runs:
+            for fieldname, boost in (("title_ngram", 3.0), ("body_ngram", 1.0)):
+                docs, s = sc.all_of(fieldname, run)
+                scores[docs] += boost * NGRAM_BOOST * s / max(len(run), 1)
+        if total_idf:
+            scores *= 1.0 + COVERAGE_WEIGHT * coverage / total_idf
+        return scores
+
+    def _allowed(self, flt: wq.Query | None) -> np.ndarray:
+        live = self._scorer.live
+        if flt is None:
+            return live.copy()
+        allowed = np.zeros_like(live)
+        docs = list(self._searcher.docs_for_query(flt))
+        allowed[docs] = True
+        return allowed & live
+
+    def _spans(
+        self, fieldname: str, docnums: list[int], plan: QueryPlan
+    ) -> dict[int, list[tuple[int, int, str]]]:
+        """Character spans of the plan's terms in a stored field, per document."""
+        spans: dict[int, list[tuple[int, int, str]]] = {d: [] for d in docnums}
+        wanted = sorted(docnums)
+        for term in plan.terms:
+            if not len(self._scorer.postings(fieldname, term.text)[0]):
+                continue
+            m = self._searcher.postings(fieldname, term.text)
+            for d in wanted:
+                if not m.is_active():
+                    break
+                m.skip_to(d)
+                if m.is_active() and m.id() == d:
+                    spans[d].extend((a, b, term.text) for _, a, b in m.value_as("characters"))
+        return spans
+
+    def _hits(self, docnums: list[int], scores: np.ndarray, plan: QueryPlan) -> list[Hit]:
+        title_spans = self._spans("title", docnums, plan)
+        body_spans = self._spans("body", docnums, plan)
+        weights = {t.text: self._scorer.idf("body", t.text) * t.weight for t in plan.terms}
+        hits = []
+        for d in docnums:
+            stored = self._searcher.stored_fields(d)
+            title, body = stored.get("title", ""), stored.get("body", "")
+            hits.append(Hit(
+                slug=stored["slug"],
+                url=stored.get("url", ""),
+                title=title,
+                title_html=mark_html(title, title_spans[d]),
+                date=stored.get("published", ""),
+                tags=_split(stored.get("tags")),
+                categories=_split(stored.get("categories")),
+                author=stored.get("author", ""),
+                excerpt=stored.get("excerpt", ""),
+                score=round(float(scores[d]), 4),
+                snippet_html=make_snippet(body, body_spans[d], weights),
+            ))
+        return hits
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]

@@ -1,0 +1,115 @@
+"""Highlighted snippets: the text around the best matches, as safe HTML.
+
+Input is plain text and the character spans of matched terms (read from the
+index's postings, so nothing is re-analysed). Output is HTML-escaped text in
+which only `<mark>` is markup, cut at Japanese sentence boundaries.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Hashable, Sequence
+
+TARGET_CHARS = 140  # snippets are about 120-160 characters
+MAX_CHARS = 160
+LOOKBACK = 50  # how far back to look for the start of a sentence
+ELLIPSIS = "…"
+
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+_SPACES = re.compile(r"\s+")
+
+Span = tuple[int, int, Hashable]  # start, end, the term it matched
+
+
+def _merge(spans: Sequence[Span], lo: int, hi: int) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping (start, end) spans that lie inside [lo, hi)."""
+    merged: list[tuple[int, int]] = []
+    for start, end, _ in sorted(spans):
+        if start < lo or end > hi:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _display(text: str) -> str:
+    return html.escape(_SPACES.sub(" ", text), quote=True)
+
+
+def mark_html(text: str, spans: Sequence[Span], lo: int = 0, hi: int | None = None) -> str:
+    """`text[lo:hi]` escaped, with the spans wrapped in `<mark>`."""
+    hi = len(text) if hi is None else hi
+    out: list[str] = []
+    pos = lo
+    for start, end in _merge(spans, lo, hi):
+        out.append(_display(text[pos:start]))
+        out.append("<mark>" + _display(text[start:end]) + "</mark>")
+        pos = end
+    out.append(_display(text[pos:hi]))
+    return "".join(out)
+
+
+def best_window(spans: Sequence[Span], weights: dict[Hashable, float], width: int) -> int:
+    """Start of the `width`-character window covering the most valuable matches."""
+    ordered = sorted(spans)
+    best_start, best_score = ordered[0][0], -1.0
+    j = 0
+    for i, (start, _, _) in enumerate(ordered):
+        j = max(j, i)
+        while j + 1 < len(ordered) and ordered[j + 1][1] <= start + width:
+            j += 1
+        window = ordered[i : j + 1]
+        keys = {key for _, _, key in window}
+        score = sum(weights.get(k, 1.0) for k in keys) + 0.1 * len(window)
+        if score > best_score:
+            best_start, best_score = start, score
+    return best_start
+
+
+def _sentence_start(text: str, pos: int) -> int | None:
+    """Index just after the last sentence end within LOOKBACK before pos."""
+    lo = max(0, pos - LOOKBACK)
+    if lo == 0 and pos <= LOOKBACK:
+        cut = None
+        for m in _SENTENCE_END.finditer(text, 0, pos):
+            cut = m.end()
+        return cut if cut is not None else 0
+    cut = None
+    for m in _SENTENCE_END.finditer(text, lo, pos):
+        cut = m.end()
+    return cut
+
+
+def _sentence_end(text: str, start: int) -> int:
+    """End of the snippet: a sentence end between TARGET and MAX characters if any."""
+    if len(text) - start <= MAX_CHARS:
+        return len(text)
+    m = None
+    for m in _SENTENCE_END.finditer(text, start + TARGET_CHARS - 40, start + MAX_CHARS):
+        pass
+    return m.end() if m else start + TARGET_CHARS
+
+
+def make_snippet(
+    text: str,
+    spans: Sequence[Span],
+    weights: dict[Hashable, float] | None = None,
+) -> str:
+    """An HTML snippet of `text` around the best matches (see module doc)."""
+    if not text:
+        return ""
+    if not spans:
+        start = 0
+    else:
+        first = best_window(spans, weights or {}, TARGET_CHARS - 20)
+        sentence = _sentence_start(text, first)
+        start = sentence if sentence is not None else max(0, first - 20)
+    while start < len(text) and text[start].isspace():
+        start += 1
+    end = _sentence_end(text, start)
+    prefix = "" if start == 0 or text[start - 1] in "。！？!?\n" else ELLIPSIS
+    suffix = "" if end >= len(text) or text[end - 1] in "。！？!?\n" else ELLIPSIS
+    return prefix + mark_html(text, spans, start, end).strip() + suffix
