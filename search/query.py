@@ -33,6 +33,8 @@ MAX_QUERY_CHARS = 256  # longer queries are cut (the web layer refuses them)
 MAX_QUERY_TERMS = 32
 MAX_PER_PAGE = 50
 MAX_RESULT_WINDOW = 1000  # page * per_page may not go past this
+MAX_FACET_VALUES = 30
+FACET_FIELDS = ("tags", "categories")
 RERANK_DEPTH = 100  # candidates re-ranked by coverage
 
 FIELD_BOOSTS = {"title": 3.0, "tags_text": 2.0, "body": 1.0}
@@ -87,6 +89,8 @@ class SearchResult:
     page: int
     per_page: int
     hits: list[Hit] = field(default_factory=list)
+    # counts over the whole result set, not the page: {"tags": [{"value", "count"}], ...}
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -222,6 +226,7 @@ class Searcher:
             scores[~allowed] = 0.0
         matches = np.flatnonzero(scores > 0)
         result.total = len(matches)
+        result.facets = self._facets(scores > 0)
         if sort == "date" or plan.empty:
             order = matches[np.argsort(-self._scorer.dates()[matches], kind="stable")]
         else:
@@ -253,6 +258,38 @@ class Searcher:
         if total_idf:
             scores *= 1.0 + COVERAGE_WEIGHT * coverage / total_idf
         return scores
+
+    def _facets(self, mask: np.ndarray) -> dict[str, list[dict[str, Any]]]:
+        return {
+            name: [{"value": v, "count": c}
+                   for v, c in self._scorer.facet_counts(name, mask)[:MAX_FACET_VALUES]]
+            for name in FACET_FIELDS
+        }
+
+    def tags(self) -> dict[str, list[dict[str, Any]]]:
+        """Every tag and category with the number of posts that have it."""
+        live = self._scorer.live
+        return {
+            name: [{"value": v, "count": c} for v, c in self._scorer.facet_counts(name, live)]
+            for name in FACET_FIELDS
+        }
+
+    def post(self, slug: str) -> dict[str, Any] | None:
+        """One post's metadata (no body), or None if the slug is not indexed."""
+        docnum = self._searcher.document_number(slug=slug)
+        if docnum is None:
+            return None
+        stored = self._searcher.stored_fields(docnum)
+        return {
+            "slug": stored["slug"],
+            "url": stored.get("url", ""),
+            "title": stored.get("title", ""),
+            "date": stored.get("published", ""),
+            "tags": _split(stored.get("tags")),
+            "categories": _split(stored.get("categories")),
+            "author": stored.get("author", ""),
+            "excerpt": stored.get("excerpt", ""),
+        }
 
     def _allowed(self, flt: wq.Query | None) -> np.ndarray:
         live = self._scorer.live

@@ -58,6 +58,7 @@ class Scorer:
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._dates: np.ndarray | None = None
+        self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
 
     def postings(self, fieldname: str, text: str) -> Postings:
         key = (fieldname, text)
@@ -123,6 +124,38 @@ class Scorer:
         if docs is None:
             return _EMPTY
         return docs, total[docs]
+
+    def keyword_pairs(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """A keyword field as (values, value index per pair, docnum per pair)."""
+        cached = self._keywords.get(fieldname)
+        if cached is None:
+            reader = self.searcher.reader()
+            values: list[str] = []
+            value_idx: list[np.ndarray] = []
+            docs: list[np.ndarray] = []
+            for btext in reader.lexicon(fieldname):
+                text = btext.decode("utf-8")
+                d = self.postings(fieldname, text)[0]
+                if len(d):
+                    value_idx.append(np.full(len(d), len(values), np.int32))
+                    docs.append(d)
+                    values.append(text)
+            if values:
+                cached = (values, np.concatenate(value_idx), np.concatenate(docs))
+            else:
+                cached = ([], np.zeros(0, np.int32), np.zeros(0, np.int32))
+            self._keywords[fieldname] = cached
+        return cached
+
+    def facet_counts(self, fieldname: str, mask: np.ndarray) -> list[tuple[str, int]]:
+        """(value, number of documents in `mask` having it), most frequent first."""
+        values, value_idx, docs = self.keyword_pairs(fieldname)
+        if not values:
+            return []
+        counts = np.bincount(value_idx[mask[docs]], minlength=len(values))
+        nonzero = np.flatnonzero(counts)
+        order = sorted(nonzero, key=lambda i: (-counts[i], values[i]))
+        return [(values[i], int(counts[i])) for i in order]
 
     def dates(self) -> np.ndarray:
         """Sortable date value of each document (for sorting by date)."""
