@@ -203,9 +203,9 @@ def _write(
 ) -> list[str]:
     """Write `posts`, then delete the slugs `gone()` names; returns those."""
     if procs > 1:
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=128)
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=512)
     else:
-        writer = ix.writer(limitmb=128)
+        writer = ix.writer(limitmb=512)
     try:
         add = writer.add_document if fresh else writer.update_document
         for post in posts:

@@ -40,6 +40,8 @@ STOP_POS2 = frozenset({"非自立可能"})
 # Formal nouns that UniDic tags as ordinary nouns.
 STOP_LEMMAS = frozenset({"事", "物", "為", "様", "所", "方", "内", "訳", "筈", "達"})
 
+SUFFIX_MARK = "~"  # prefix of the terms of suffixes (~化, ~風, ~性)
+
 _ASCII_WORD = re.compile(r"[0-9a-z]+(?:\.[0-9a-z]+)*")
 _ALPHA_PART = re.compile(r"[a-z]{2,}")
 _NEEDS_NFKC = re.compile(r"[^\x00-\x7f\u3001-\u30ff\u4e00-\u9fff]+")
@@ -168,6 +170,9 @@ def _describe(surface: str, raw: str) -> tuple[str, str, str, str, bool]:
     if "-" in lemma and not lemma.startswith("-"):
         lemma = _GLOSS.sub("", lemma)
     term = normalize_term(lemma)
+    if pos1 == "接尾辞" and term:
+        # 油絵風 (-style) is not 風 (wind): suffixes get their own terms
+        term = SUFFIX_MARK + term
     kept = not (
         pos1 in STOP_POS1 or pos2 in STOP_POS2 or lemma in STOP_LEMMAS or not term.strip()
     )

@@ -2,7 +2,7 @@
 
 Building a query (`plan_query`) is separate from running it
 (`Searcher.search`). Ranking: BM25F over an OR of every content word of the
-query (title × 3, tags × 2, body × 1), plus a low-weight character-bigram
+query (title × 2, tags × 2, body × 1), plus a low-weight character-bigram
 clause per kanji/katakana run for recall; then a coverage bonus rewards
 posts that contain more of the query's words (weighted by rarity). A post
 lacking one of the words can still rank first. Nothing a reader types
@@ -37,9 +37,9 @@ MAX_FACET_VALUES = 30
 FACET_FIELDS = ("tags", "categories")
 RERANK_DEPTH = 100  # candidates re-ranked by coverage
 
-FIELD_BOOSTS = {"title": 3.0, "tags_text": 2.0, "body": 1.0}
-NGRAM_BOOST = 0.15  # bigram recall scores below any word match
-COVERAGE_WEIGHT = 1.0
+FIELD_BOOSTS = {"title": 2.0, "tags_text": 2.0, "body": 1.0}
+NGRAM_BOOST = 0.3  # bigram recall scores below any word match
+COVERAGE_WEIGHT = 2.0
 # Words readers add to questions that say little about the topic.
 GENERIC_TERMS = frozenset(
     {"方法", "場合", "仕方", "やり方", "手順", "教える", "知る", "分かる", "思う", "欲しい",
@@ -103,14 +103,20 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())[:MAX_QUERY_CHARS]
 
 
+def term_weight(lemma: str, term: str) -> float:
+    """How much a query word says about the topic (generic words little)."""
+    if lemma in GENERIC_TERMS or term in GENERIC_TERMS:
+        return GENERIC_WEIGHT
+    return 1.0
+
+
 def plan_query(text: str) -> QueryPlan:
     """The terms and n-gram runs to search for; never raises."""
     text = clean_text(text)
     terms: dict[str, QueryTerm] = {}
     for m in analyze(text):
         if m.kept and m.term not in terms and len(terms) < MAX_QUERY_TERMS:
-            generic = m.lemma in GENERIC_TERMS or m.term in GENERIC_TERMS
-            terms[m.term] = QueryTerm(m.term, m.surface, GENERIC_WEIGHT if generic else 1.0)
+            terms[m.term] = QueryTerm(m.term, m.surface, term_weight(m.lemma, m.term))
     if terms and all(t.weight < 1.0 for t in terms.values()):
         terms = {k: QueryTerm(t.text, t.surface, 1.0) for k, t in terms.items()}
     runs = tuple(tuple(r) for r in bigram_runs(text)[:8])
