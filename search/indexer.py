@@ -130,10 +130,7 @@ def build_index(
         def gone_slugs() -> list[str]:
             return [slug for slug in known if slug not in present]
 
-        if jobs or fresh or gone_slugs():
-            gone = _write(ix, posts, gone_slugs, fresh, procs if parallel else 1)
-        else:
-            gone = []  # nothing changed: no new index generation
+        gone = _write(ix, posts, gone_slugs, fresh, procs if parallel else 1)
     finally:
         if pool:
             pool.terminate()
@@ -201,20 +198,35 @@ def _write(
     fresh: bool,
     procs: int,
 ) -> list[str]:
-    """Write `posts`, then delete the slugs `gone()` names; returns those."""
-    if procs > 1:
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=512)
-    else:
-        writer = ix.writer(limitmb=512)
+    """Write `posts`, then delete the slugs `gone()` names; returns those.
+
+    The writer (and its lock) is taken only once there is something to
+    write, so a run that changes nothing leaves the index generation alone.
+    """
+    writer = None
     try:
-        add = writer.add_document if fresh else writer.update_document
         for post in posts:
-            add(**to_document(post))
+            if writer is None:
+                writer = _open_writer(ix, procs)
+            if fresh:
+                writer.add_document(**to_document(post))
+            else:
+                writer.update_document(**to_document(post))
         deleted = gone()
+        if deleted and writer is None:
+            writer = _open_writer(ix, 1)
         for slug in deleted:
             writer.delete_by_term("slug", slug)
     except BaseException:
-        writer.cancel()
+        if writer is not None:
+            writer.cancel()
         raise
-    writer.commit()
+    if writer is not None:
+        writer.commit()
     return deleted
+
+
+def _open_writer(ix: Index, procs: int):  # noqa: ANN202 (Whoosh writer classes)
+    if procs > 1:
+        return ix.writer(procs=procs, multisegment=True, limitmb=512)
+    return ix.writer(limitmb=512)

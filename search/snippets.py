@@ -101,12 +101,16 @@ def make_snippet(
     """An HTML snippet of `text` around the best matches (see module doc)."""
     if not text:
         return ""
-    if not spans:
+    if not spans or len(text) <= MAX_CHARS:
         start = 0
     else:
         first = best_window(spans, weights or {}, TARGET_CHARS - 20)
         sentence = _sentence_start(text, first)
         start = sentence if sentence is not None else max(0, first - 20)
+    if len(text) - start < TARGET_CHARS:  # near the end: fill the snippet from before
+        start = max(0, len(text) - TARGET_CHARS)
+        boundary = _SENTENCE_END.search(text, start, start + LOOKBACK)
+        start = boundary.end() if boundary and start > 0 else start
     while start < len(text) and text[start].isspace():
         start += 1
     end = _sentence_end(text, start)

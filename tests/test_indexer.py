@@ -1,0 +1,133 @@
+"""Building and updating the index: counts, incremental runs, bad input, versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from search import indexer
+from search.errors import IndexNotFoundError, SchemaVersionError
+from search.indexer import build_index
+from search.query import Searcher
+from search.schema import META_FILE, open_index
+
+PUBLISHED = 15  # data/posts holds 16 files, one with published: false
+
+
+def slugs_for(index_dir: Path, query: str) -> list[str]:
+    with Searcher(index_dir) as s:
+        return [h.slug for h in s.search(query, per_page=50).hits]
+
+
+def generation(index_dir: Path) -> int:
+    return open_index(index_dir).latest_generation()
+
+
+def post_file(posts: Path, slug: str) -> Path:
+    return next(posts.glob(f"*-{slug}.md"))
+
+
+def test_full_build_counts(posts_copy: Path, tmp_path: Path) -> None:
+    report = build_index(posts_copy, tmp_path / "ix", procs=1)
+    assert (report.indexed, report.skipped, report.deleted, report.errors) == (PUBLISHED, 1, 0, [])
+    assert report.total == PUBLISHED
+    assert "15 posts indexed" in report.summary() and "0 errors" in report.summary()
+
+
+def test_unchanged_run_writes_nothing(posts_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    before = generation(ix)
+    report = build_index(posts_copy, ix, procs=1)
+    assert (report.indexed, report.unchanged, report.deleted) == (0, PUBLISHED, 0)
+    assert generation(ix) == before
+
+
+def test_changed_post_is_reindexed(posts_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    assert slugs_for(ix, "ペンギン") == []
+    path = post_file(posts_copy, "rust-speedup")
+    path.write_text(path.read_text(encoding="utf-8") + "\n\nペンギン大行進の話を追記しました。\n",
+                    encoding="utf-8")
+    report = build_index(posts_copy, ix, procs=1)
+    assert (report.indexed, report.unchanged, report.total) == (1, PUBLISHED - 1, PUBLISHED)
+    assert slugs_for(ix, "ペンギン大行進")[:1] == ["rust-speedup"]
+    assert slugs_for(ix, "ペンギン") == ["rust-speedup"]
+
+
+def test_deleted_and_unpublished_posts_leave_the_index(posts_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    post_file(posts_copy, "quantum-computer-basics").unlink()
+    path = post_file(posts_copy, "zero-trust-security")
+    path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\npublished: false\n", 1),
+                    encoding="utf-8")
+    report = build_index(posts_copy, ix, procs=1)
+    assert report.deleted == 2 and report.total == PUBLISHED - 2
+    assert "quantum-computer-basics" not in slugs_for(ix, "量子ビット")
+    assert "zero-trust-security" not in slugs_for(ix, "ゼロトラスト")
+
+
+def test_post_broken_after_indexing_keeps_its_old_version(posts_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    path = post_file(posts_copy, "python-asyncio")
+    path.write_text("---\ntitle: [壊れた\n---\n本文\n", encoding="utf-8")
+    report = build_index(posts_copy, ix, procs=1)
+    assert [e.path for e in report.errors] == [str(path)]
+    assert "YAML" in report.errors[0].reason
+    assert "python-asyncio" in slugs_for(ix, "asyncio")
+
+
+def test_bad_file_is_reported_and_the_rest_indexed(posts_copy: Path, tmp_path: Path) -> None:
+    bad = posts_copy / "2025-01-01-broken.md"
+    bad.write_bytes(b"---\ntitle: \xff\xfe\n---\n")
+    report = build_index(posts_copy, tmp_path / "ix", procs=1)
+    assert [(e.path, "UTF-8" in e.reason) for e in report.errors] == [(str(bad), True)]
+    assert report.total == PUBLISHED
+
+
+def test_duplicate_slug_names_both_files(posts_copy: Path, tmp_path: Path) -> None:
+    original = post_file(posts_copy, "rust-speedup")
+    twin = posts_copy / "2026-01-01-rust-speedup.md"
+    twin.write_text(original.read_text(encoding="utf-8"), encoding="utf-8")
+    report = build_index(posts_copy, tmp_path / "ix", procs=1)
+    assert len(report.errors) == 1
+    message = str(report.errors[0])
+    assert original.name in message and twin.name in message
+
+
+def test_rebuild_starts_from_scratch(posts_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    report = build_index(posts_copy, ix, rebuild=True, procs=1)
+    assert (report.indexed, report.unchanged, report.total) == (PUBLISHED, 0, PUBLISHED)
+
+
+def test_parallel_build_equals_serial_build(posts_copy: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_POSTS", 2)
+    build_index(posts_copy, tmp_path / "serial", procs=1)
+    report = build_index(posts_copy, tmp_path / "parallel", procs=2)
+    assert report.total == PUBLISHED
+    for query in ["サーバー運用", "ＡＷＳのＡＩチップ", "PostgreSQL バックアップ", "量子"]:
+        assert slugs_for(tmp_path / "serial", query) == slugs_for(tmp_path / "parallel", query)
+
+
+def test_missing_index_has_a_clear_message(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="blogsearch index --posts"):
+        open_index(tmp_path / "nothing-here")
+
+
+def test_other_schema_version_asks_for_a_rebuild(posts_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    (ix / META_FILE).write_text(json.dumps({"schema_version": 0}), encoding="utf-8")
+    with pytest.raises(SchemaVersionError, match="--rebuild"):
+        open_index(ix)
+    with pytest.raises(SchemaVersionError):
+        build_index(posts_copy, ix, procs=1)
+    assert build_index(posts_copy, ix, rebuild=True, procs=1).total == PUBLISHED

@@ -1,0 +1,144 @@
+"""Searching the sample posts: ranking semantics, filters, paging, hostile input."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from search.errors import QueryError
+from search.indexer import build_index
+from search.query import MAX_QUERY_CHARS, Searcher, plan_query
+
+
+@pytest.fixture(scope="module")
+def searcher(index_dir: Path):
+    with Searcher(index_dir) as s:
+        yield s
+
+
+def slugs(result) -> list[str]:
+    return [h.slug for h in result.hits]
+
+
+HOSTILE = [
+    '"', "(", ")", "field:", "title:AI", "*", "a*", "*a", "~", "AI~2", "AND OR NOT",
+    "\x00", "サーバー\x00運用", "\ud800", "\u202eAI", "🙂🚀", "   ", "", "のをにはが",
+    "\"\"\"" * 70, "(" * 200, "サ" * 5000, "x" * 10_000, "AI " * 1000, "<script>alert(1)</script>",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[repr(t[:12]) for t in HOSTILE])
+def test_odd_queries_never_raise(searcher: Searcher, text: str) -> None:
+    result = searcher.search(text)
+    assert result.total >= len(result.hits)
+    assert len(result.query) <= MAX_QUERY_CHARS
+    for hit in result.hits:
+        assert set(re.findall(r"</?([a-z]+)", hit.snippet_html)) <= {"mark"}
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"per_page": 0}, {"per_page": 51}, {"page": 0}, {"page": 1000, "per_page": 10},
+    {"sort": "random"},
+])
+def test_invalid_paging_is_a_query_error(searcher: Searcher, kwargs: dict) -> None:
+    with pytest.raises(QueryError):
+        searcher.search("AI", **kwargs)
+
+
+def test_a_post_lacking_one_query_word_can_rank_first(searcher: Searcher) -> None:
+    # no post mentions ペンギン; OR semantics still finds the Trainium2 post first
+    assert slugs(searcher.search("Trainium2 ペンギン"))[:1] == ["aws-trainium2"]
+
+
+def test_more_matched_words_rank_higher(searcher: Searcher) -> None:
+    both = searcher.search("PostgreSQL バックアップ")
+    assert slugs(both)[:1] == ["postgresql-backup"]
+    assert slugs(searcher.search("PostgreSQL インデックス"))[:1] == ["postgresql-index-design"]
+
+
+def test_generic_words_do_not_decide(searcher: Searcher) -> None:
+    assert plan_query("ディスク容量を調べる方法").terms[-1].weight < 1.0
+    assert slugs(searcher.search("ディスク容量を調べる方法は？"))[:1] == ["disk-usage-du-df"]
+
+
+def test_tags_must_all_match(searcher: Searcher) -> None:
+    one = searcher.search("", tags=["AI"])
+    two = searcher.search("", tags=["AI", "チップ"])
+    assert one.total == 5 and two.total == 2
+    assert set(slugs(two)) == {"aws-trainium2", "microsoft-maia-100"}
+    assert all("AI" in h.tags and "チップ" in h.tags for h in two.hits)
+
+
+def test_empty_query_with_tag_lists_newest_first(searcher: Searcher) -> None:
+    result = searcher.search("", tags=["クラウド"])
+    dates = [datetime.fromisoformat(h.date) for h in result.hits]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 4
+
+
+def test_empty_query_without_filters_is_empty(searcher: Searcher) -> None:
+    result = searcher.search("")
+    assert (result.total, result.hits) == (0, [])
+
+
+def test_category_author_and_date_filters(searcher: Searcher) -> None:
+    assert {h.slug for h in searcher.search("", category="投資分析").hits} == {
+        "aws-trainium2", "microsoft-maia-100"}
+    by_author = searcher.search("", author="佐藤 健一", per_page=50)
+    assert by_author.total >= 1 and all(h.author == "佐藤 健一" for h in by_author.hits)
+    window = searcher.search("", tags=["AI"], date_from=datetime(2025, 7, 1, tzinfo=timezone.utc),
+                             date_to=datetime(2025, 9, 1, tzinfo=timezone.utc))
+    assert {h.slug for h in window.hits} == {"generative-ai-copyright", "remote-work-rd"}
+
+
+def test_sort_by_date(searcher: Searcher) -> None:
+    result = searcher.search("AI", sort="date", per_page=50)
+    dates = [datetime.fromisoformat(h.date) for h in result.hits]
+    assert dates == sorted(dates, reverse=True) and result.total == len(dates)
+
+
+def test_pages_continue_without_overlap(searcher: Searcher) -> None:
+    first = searcher.search("サーバー", per_page=3)
+    second = searcher.search("サーバー", per_page=3, page=2)
+    everything = searcher.search("サーバー", per_page=6)
+    assert first.total == second.total == everything.total > 3
+    assert slugs(first) + slugs(second) == slugs(everything)[:len(first.hits) + len(second.hits)]
+
+
+def test_facets_count_the_whole_result_set(searcher: Searcher) -> None:
+    full = searcher.search("AI", per_page=50)
+    one = searcher.search("AI", per_page=1)
+    assert one.facets == full.facets
+    counts = {f["value"]: f["count"] for f in full.facets["tags"]}
+    assert counts["AI"] == sum("AI" in h.tags for h in full.hits)
+
+
+def test_hit_fields(searcher: Searcher) -> None:
+    hit = searcher.search("Trainium2").hits[0]
+    assert hit.slug == "aws-trainium2"
+    assert hit.url.endswith("/2025/03/02/aws-trainium2.html")
+    assert datetime.fromisoformat(hit.date).utcoffset().total_seconds() == 9 * 3600
+    assert "<mark>Trainium2</mark>" in hit.title_html
+    assert "<mark>" in hit.snippet_html
+    assert hit.score > 0 and hit.excerpt and hit.author
+
+
+def test_snippets_escape_post_text(searcher: Searcher) -> None:
+    # the asyncio post writes "レイテンシ < 10ms"
+    hit = next(h for h in searcher.search("レイテンシ").hits if h.slug == "python-asyncio")
+    assert "&lt;" in hit.snippet_html and "< 10" not in hit.snippet_html
+
+
+def test_refresh_sees_a_new_generation(posts_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    with Searcher(ix) as s:
+        assert s.search("ペンギン").total == 0
+        post = next(posts_copy.glob("*-rust-speedup.md"))
+        post.write_text(post.read_text(encoding="utf-8") + "\nペンギン\n", encoding="utf-8")
+        build_index(posts_copy, ix, procs=1)
+        assert s.refresh() is True
+        assert slugs(s.search("ペンギン")) == ["rust-speedup"]
+        assert s.refresh() is False

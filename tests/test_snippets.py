@@ -1,0 +1,62 @@
+"""Snippets: the window around the best matches, cut at sentences, escaped, with <mark>."""
+
+from __future__ import annotations
+
+import re
+
+from search.snippets import make_snippet, mark_html
+
+FILLER = "これは本文とは関係のない前置きの文章です。" * 30  # 660 characters
+
+
+def spans_of(text: str, word: str, key: str | None = None) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), key or word) for m in re.finditer(re.escape(word), text)]
+
+
+def visible(snippet: str) -> str:
+    return re.sub(r"</?mark>", "", snippet)
+
+
+def test_window_is_around_the_match_and_starts_a_sentence() -> None:
+    text = FILLER + "AWSのAIチップが2.5倍に高速化した。" + FILLER
+    snippet = make_snippet(text, spans_of(text, "高速化"))
+    assert "<mark>高速化</mark>" in snippet
+    assert visible(snippet).startswith("AWSのAIチップ")
+    assert 100 <= len(visible(snippet)) <= 165
+
+
+def test_best_window_prefers_more_distinct_words() -> None:
+    text = "サーバーの話。" + FILLER + "サーバーの監視とログの設定。" + FILLER
+    spans = spans_of(text, "サーバー") + spans_of(text, "監視") + spans_of(text, "ログ")
+    snippet = make_snippet(text, spans)
+    assert "<mark>監視</mark>" in snippet and "<mark>ログ</mark>" in snippet
+
+
+def test_match_far_into_a_long_text_is_found() -> None:
+    # Whoosh's highlighter gives up after 32,768 characters; pinpoint spans do not
+    text = FILLER * 100 + "量子誤り訂正の話。" + FILLER
+    snippet = make_snippet(text, spans_of(text, "量子誤り訂正"))
+    assert "<mark>量子誤り訂正</mark>" in snippet
+
+
+def test_only_mark_is_markup() -> None:
+    text = '<script>alert(1)</script> と "><img src=x onerror=alert(1)> & AI の話。'
+    snippet = make_snippet(text, spans_of(text, "AI"))
+    assert set(re.findall(r"</?([a-z]+)", snippet)) == {"mark"}
+    assert "&lt;script&gt;" in snippet and "&amp;" in snippet and "&quot;" in snippet
+
+
+def test_no_spans_gives_the_beginning() -> None:
+    snippet = make_snippet(FILLER, [])
+    assert visible(snippet).startswith("これは本文") and "<mark>" not in snippet
+
+
+def test_overlapping_spans_are_merged() -> None:
+    text = "AIチップの話。"
+    html = mark_html(text, [(0, 2, "ai"), (0, 5, "aiチップ"), (2, 5, "チップ")])
+    assert html == "<mark>AIチップ</mark>の話。"
+
+
+def test_whitespace_is_collapsed_for_display() -> None:
+    text = "見出し\n\n本文の  最初の文。"
+    assert visible(make_snippet(text, spans_of(text, "本文"))).count("  ") == 0
