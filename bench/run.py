@@ -89,6 +89,8 @@ def ours(site: Path, work: Path, queries, repeat: int) -> dict:
     assert not report.errors, report.errors[:3]
 
     with Searcher(index_dir) as searcher:
+        searcher.warm()  # what a server does once per index generation
+
         def run(q: str) -> list[str]:
             result = searcher.search(q, per_page=10)
             assert all(h.snippet_html for h in result.hits)

@@ -175,6 +175,14 @@ class Searcher:
     def close(self) -> None:
         self._searcher.close()
 
+    def warm(self) -> None:
+        """Load what every query needs (field lengths, facet tables) up front."""
+        sc = self._scorer
+        for fieldname in ("title", "body", "tags_text", "title_ngram", "body_ngram"):
+            sc.lengths(fieldname)
+        for fieldname in FACET_FIELDS:
+            sc.keyword_pairs(fieldname)
+
     def __enter__(self) -> "Searcher":
         return self
 
@@ -311,17 +319,9 @@ class Searcher:
     ) -> dict[int, list[tuple[int, int, str]]]:
         """Character spans of the plan's terms in a stored field, per document."""
         spans: dict[int, list[tuple[int, int, str]]] = {d: [] for d in docnums}
-        wanted = sorted(docnums)
         for term in plan.terms:
-            if not len(self._scorer.postings(fieldname, term.text)[0]):
-                continue
-            m = self._searcher.postings(fieldname, term.text)
-            for d in wanted:
-                if not m.is_active():
-                    break
-                m.skip_to(d)
-                if m.is_active() and m.id() == d:
-                    spans[d].extend((a, b, term.text) for _, a, b in m.value_as("characters"))
+            for d, chars in self._scorer.char_spans(fieldname, term.text, docnums).items():
+                spans[d].extend((a, b, term.text) for a, b in chars)
         return spans
 
     def _hits(self, docnums: list[int], scores: np.ndarray, plan: QueryPlan) -> list[Hit]:

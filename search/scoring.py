@@ -20,6 +20,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 K1 = 1.2
 B = {"title": 0.5, "tags_text": 0.3, "body": 0.75, "title_ngram": 0.5, "body_ngram": 0.75}
 CACHE_TERMS = 20_000
+CACHE_SPANS = 50_000  # (field, term, docnum) -> character spans, for repeated queries
 
 Postings = tuple[np.ndarray, np.ndarray]  # docnums (int32), term frequencies (float32)
 _EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
@@ -58,6 +59,7 @@ class Scorer:
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._dates: np.ndarray | None = None
+        self._spans: dict[tuple[str, str, int], list[tuple[int, int]]] = {}
         self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
 
     def postings(self, fieldname: str, text: str) -> Postings:
@@ -125,6 +127,38 @@ class Scorer:
             return _EMPTY
         return docs, total[docs]
 
+    def char_spans(
+        self, fieldname: str, text: str, docnums: Iterable[int]
+    ) -> dict[int, list[tuple[int, int]]]:
+        """(start, end) character offsets of a term in some documents."""
+        docs = self.postings(fieldname, text)[0]
+        candidates = [int(d) for d in docnums]
+        present = np.isin(candidates, docs)
+        found: dict[int, list[tuple[int, int]]] = {}
+        wanted = []
+        for d, here in zip(candidates, present):
+            if not here:
+                continue
+            cached = self._spans.get((fieldname, text, d))
+            if cached is None:
+                wanted.append(d)
+            else:
+                found[d] = cached
+        wanted.sort()
+        for leaf, offset in self._leaves:
+            mine = [d for d in wanted if offset <= d < offset + leaf.doc_count_all()]
+            if not mine or (fieldname, text) not in leaf:
+                continue
+            m = leaf.postings(fieldname, text)
+            for d in mine:
+                m.skip_to(d - offset)
+                if m.is_active() and m.id() == d - offset:
+                    found[d] = [(a, b) for _, a, b in m.value_as("characters")]
+                    self._spans[fieldname, text, d] = found[d]
+        if len(self._spans) > CACHE_SPANS:
+            self._spans.clear()
+        return found
+
     def keyword_pairs(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         """A keyword field as (values, value index per pair, docnum per pair)."""
         cached = self._keywords.get(fieldname)
@@ -153,8 +187,10 @@ class Scorer:
         if not values:
             return []
         counts = np.bincount(value_idx[mask[docs]], minlength=len(values))
-        nonzero = np.flatnonzero(counts)
-        order = sorted(nonzero, key=lambda i: (-counts[i], values[i]))
+        # values come in lexicon (sorted) order, so a stable sort by count
+        # gives most frequent first, then alphabetical
+        order = np.argsort(-counts, kind="stable")
+        order = order[: np.count_nonzero(counts)]
         return [(values[i], int(counts[i])) for i in order]
 
     def dates(self) -> np.ndarray:
