@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 

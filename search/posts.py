@@ -11,7 +11,7 @@ import os
 import re
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo

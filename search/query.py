@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import math
 import os
-
-import numpy as np
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
@@ -35,9 +34,9 @@ MAX_PER_PAGE = 50
 MAX_RESULT_WINDOW = 1000  # page * per_page may not go past this
 MAX_FACET_VALUES = 30
 FACET_FIELDS = ("tags", "categories")
-RERANK_DEPTH = 100  # candidates re-ranked by coverage
 
 FIELD_BOOSTS = {"title": 2.0, "tags_text": 2.0, "body": 1.0}
+NGRAM_FIELDS = {"title_ngram": 2.0, "body_ngram": 1.0}
 NGRAM_BOOST = 0.3  # bigram recall scores below any word match
 COVERAGE_WEIGHT = 2.0
 # Words readers add to questions that say little about the topic.
@@ -121,20 +120,6 @@ def plan_query(text: str) -> QueryPlan:
         terms = {k: QueryTerm(t.text, t.surface, 1.0) for k, t in terms.items()}
     runs = tuple(tuple(r) for r in bigram_runs(text)[:8])
     return QueryPlan(text, tuple(terms.values()), runs)
-
-
-def to_whoosh(plan: QueryPlan) -> wq.Query:
-    """The Whoosh query for a plan (an OR of word and n-gram clauses)."""
-    clauses: list[wq.Query] = []
-    for term in plan.terms:
-        for fieldname, boost in FIELD_BOOSTS.items():
-            clauses.append(wq.Term(fieldname, term.text, boost=boost * term.weight))
-    for run in plan.ngram_runs:
-        for fieldname, boost in (("title_ngram", 3.0), ("body_ngram", 1.0)):
-            clauses.append(
-                wq.And([wq.Term(fieldname, bg) for bg in run], boost=boost * NGRAM_BOOST)
-            )
-    return wq.Or(clauses) if clauses else wq.NullQuery
 
 
 def filter_query(
@@ -266,7 +251,7 @@ class Searcher:
             coverage[docs] += idf * term.weight
             total_idf += idf * term.weight
         for run in plan.ngram_runs:
-            for fieldname, boost in (("title_ngram", 3.0), ("body_ngram", 1.0)):
+            for fieldname, boost in NGRAM_FIELDS.items():
                 docs, s = sc.all_of(fieldname, run)
                 scores[docs] += boost * NGRAM_BOOST * s / max(len(run), 1)
         if total_idf:
