@@ -1,0 +1,83 @@
+"""The `blogsearch` command: the library's commands (index, query, tokenize)
+plus `serve`, which runs the web service under gunicorn.
+
+    python -m web.cli serve --index DIR [--host 127.0.0.1] [--port 8000] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from search import cli as search_cli
+from search.errors import SearchError
+from search.query import Searcher
+from web.settings import APP_SETTINGS, SERVER_SETTINGS, Setting
+
+
+def _option(p: argparse.ArgumentParser, flag: str, setting: Setting, **kwargs: object) -> None:
+    default = os.environ.get(setting.env, setting.default)
+    shown = ",".join(setting.default) if isinstance(setting.default, tuple) else setting.default
+    p.add_argument(flag, default=default, type=setting.parse,
+                   help=f"{setting.help} (env {setting.env}, default {shown!r})", **kwargs)
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    raise RuntimeError("search.cli.build_parser() has no subcommands")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = search_cli.build_parser()
+    p = _subcommands(parser).add_parser(
+        "serve", help="run the search service (JSON API and search pages) with gunicorn"
+    )
+    search_cli.add_index_option(p)
+    app, server = {s.name: s for s in APP_SETTINGS}, {s.name: s for s in SERVER_SETTINGS}
+    _option(p, "--host", server["HOST"])
+    _option(p, "--port", server["PORT"])
+    _option(p, "--workers", server["WORKERS"])
+    _option(p, "--threads", server["THREADS"])
+    _option(p, "--cache-size", app["CACHE_SIZE"])
+    _option(p, "--base-url", app["BASE_URL"])
+    _option(p, "--cors-origins", app["CORS_ORIGINS"])
+    _option(p, "--timezone", app["TIMEZONE"])
+    p.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from web.server import gunicorn_options, serve
+
+    try:
+        with Searcher(args.index) as searcher:
+            print(f"index {args.index}: {searcher.doc_count} posts, generation {searcher.generation}",
+                  file=sys.stderr)
+    except SearchError as e:  # serve anyway: /readyz says 503 until the index is there
+        print(f"blogsearch: warning: {e}", file=sys.stderr)
+    app_config = {"INDEX": args.index, "CACHE_SIZE": args.cache_size, "BASE_URL": args.base_url,
+                  "CORS_ORIGINS": args.cors_origins, "TIMEZONE": args.timezone}
+    options = gunicorn_options(args.host, args.port, args.workers, args.threads, args.access_log)
+    print(f"serving http://{args.host}:{args.port}/ with {args.workers} workers", file=sys.stderr)
+    serve(app_config, options)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SearchError as e:
+        print(f"blogsearch: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Checks every request passes before routing: URL length, body size, and a
+query string that is valid percent-encoded UTF-8 without control characters;
+and the headers every response carries.
+
+Werkzeug would silently replace undecodable bytes with U+FFFD; refusing
+them instead tells a client its URL is broken.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, Response, current_app, request
+
+from web.errors import ApiError
+
+MAX_URL_BYTES = 4096  # path + query string; gunicorn's own limit is 8190
+MAX_CONTENT_LENGTH = 4096  # no endpoint reads a body
+
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _wsgi_bytes(name: str) -> bytes:
+    # PEP 3333: environ strings carry the raw bytes as latin-1
+    return request.environ.get(name, "").encode("latin-1", "replace")
+
+
+def check_request() -> None:
+    path, query_string = _wsgi_bytes("PATH_INFO"), _wsgi_bytes("QUERY_STRING")
+    if len(path) + len(query_string) + 1 > MAX_URL_BYTES:
+        raise ApiError(414, "uri_too_long", f"the URL may be at most {MAX_URL_BYTES} bytes long")
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "payload_too_large", f"request bodies may be at most {limit} bytes")
+    raw = query_string.decode("latin-1")
+    if _BAD_PERCENT.search(raw):
+        raise ApiError(400, "invalid_encoding", "the query string has an invalid percent-escape")
+    try:
+        text = path.decode("utf-8") + unquote_to_bytes(raw.replace("+", " ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_encoding", "the URL is not valid UTF-8") from None
+    if _CONTROL.search(text):
+        raise ApiError(400, "invalid_character", "the URL contains control characters")
+
+
+def common_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response
+
+
+def register_guards(app: Flask) -> None:
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    app.before_request(check_request)
+    app.after_request(common_headers)
