@@ -11,7 +11,8 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from web import api, health, pages
+from web import api, health, pages, widget
+from web.cors import register_cors
 from web.errors import register_error_handlers
 from web.guards import register_guards
 from web.params import MAX_QUERY_CHARS
@@ -42,9 +43,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_guards(app)
     register_error_handlers(app)
+    register_cors(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(widget.bp)
 
     @app.context_processor
     def limits() -> dict[str, Any]:
