@@ -1,4 +1,4 @@
-"""The `blogsearch` command line: index, query, tokenize.
+"""The `blogsearch` command line: index, query, tokenize; related, duplicates, report.
 
 Configuration is read here and only here: options, with `BLOGSEARCH_*`
 environment variables as defaults. The library takes explicit arguments.
@@ -13,13 +13,25 @@ import os
 import re
 import sys
 import unicodedata
+from datetime import date
 from typing import Any, Iterable, Sequence
 
+from search import querylog
+from search.drafts import read_draft
+from search.duplicates import (
+    TEMPLATE_POSTS,
+    BlogDuplicates,
+    DuplicateReport,
+    blog_duplicates,
+    duplicates_in_draft,
+    duplicates_in_post,
+)
 from search.errors import SearchError
 from search.indexer import build_index
 from search.morph import analyze
 from search.posts import DEFAULT_PERMALINK, DEFAULT_TIMEZONE, SiteConfig
 from search.query import Searcher
+from search.related import DraftResult, related_posts, related_to_draft
 
 DEFAULT_INDEX = "index"
 
@@ -69,7 +81,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_tokenize)
+    add_editor_commands(sub)
     return parser
+
+
+def add_editor_commands(sub: argparse._SubParsersAction) -> None:
+    """related, duplicates, report: tools for the blog's editors."""
+    p = sub.add_parser("related", help="posts related to a post, or to a draft with suggested tags")
+    p.add_argument("slug", nargs="?", help="slug of an indexed post")
+    p.add_argument("--draft", metavar="FILE", help="a Markdown draft (front matter optional) instead of a slug")
+    add_index_option(p)
+    p.add_argument("--limit", type=int, default=5, help="related posts to show (default 5)")
+    p.add_argument("--no-tags", action="store_true", help="compare the text only, not tags and categories")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_related)
+
+    p = sub.add_parser("duplicates", help="repeated passages: the worst posts, one post, or a draft")
+    p.add_argument("slug", nargs="?", help="check this post only")
+    p.add_argument("--draft", metavar="FILE", help="check a Markdown draft (against the index too)")
+    add_index_option(p)
+    p.add_argument("--limit", type=int, default=20, help="posts to list (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_duplicates)
+
+    p = sub.add_parser("report", help="what readers searched for, and what they did not find")
+    p.add_argument("--log", default=env("QUERY_LOG"), required=env("QUERY_LOG") is None,
+                   help="query log folder (env BLOGSEARCH_QUERY_LOG)")
+    p.add_argument("--since", type=_day, help="first day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--limit", type=int, default=20, help="queries per list (default 20)")
+    p.add_argument("--timezone", default=env("TIMEZONE", DEFAULT_TIMEZONE),
+                   help="time zone of the days (env BLOGSEARCH_TIMEZONE, default Asia/Tokyo)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_report)
 
 
 def _progress(items: Iterable[Any], total: int) -> Iterable[Any]:
@@ -127,6 +171,99 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
     for r in rows:
         print(_pad(r["surface"], 14) + _pad(r["term"], 14) + _pad(r["lemma"], 14)
               + _pad(r["pos"], 26) + ("kept" if r["kept"] else "dropped"))
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day in YYYY-MM-DD form: {text!r}") from None
+
+
+def _print_json(data: Any) -> int:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _one_source(args: argparse.Namespace) -> None:
+    if bool(args.slug) == bool(args.draft):
+        raise SearchError(f"{args.command}: give either a post's SLUG or --draft FILE")
+
+
+def cmd_related(args: argparse.Namespace) -> int:
+    _one_source(args)
+    with Searcher(args.index) as searcher:
+        if args.draft:
+            d = read_draft(args.draft)
+            result = related_to_draft(searcher, d.title, d.body, d.tags, args.limit,
+                                      categories=d.categories, use_tags=not args.no_tags)
+        else:
+            result = related_posts(searcher, args.slug, args.limit, use_tags=not args.no_tags)
+    if args.json:
+        return _print_json(result.to_dict())
+    name = f"{result.title} ({args.slug})" if args.slug else f"{result.title or '(untitled)'} ({args.draft})"
+    print(f"Related to {name}\nkey terms: {', '.join(result.key_terms[:15])}")
+    for rank, post in enumerate(result.related, 1):
+        print(f"\n{rank}. {post.title}  (score {post.score:.2f})\n   {post.url}")
+        print(f"   shared words: {', '.join(post.shared_terms) or '-'}"
+              f"; tags: {', '.join(post.shared_tags + post.shared_categories) or '-'}")
+    if isinstance(result, DraftResult):
+        tags = ", ".join(f"{t.tag} ({t.score:.2f})" for t in result.suggested_tags)
+        print(f"\nsuggested tags: {tags or '-'}")
+    return 0
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    with Searcher(args.index) as searcher:
+        if args.draft:
+            d = read_draft(args.draft)
+            result: DuplicateReport | BlogDuplicates = duplicates_in_draft(searcher, d.body, d.title)
+        elif args.slug:
+            result = duplicates_in_post(searcher, args.slug)
+        else:
+            result = blog_duplicates(searcher, args.limit)
+    if args.json:
+        return _print_json(result.to_dict())
+    if isinstance(result, BlogDuplicates):
+        _print_blog_duplicates(result)
+    else:
+        _print_duplicates(result, args.slug or args.draft)
+    return 0
+
+
+def _print_blog_duplicates(result: BlogDuplicates) -> None:
+    print(f"{result.posts} posts checked: {result.with_repeats} repeat paragraphs of their own, "
+          f"{result.with_shared} share paragraphs with other posts")
+    if result.worst:
+        print(f"\ncharacters repeated in the post, and shared with other posts (passages in more "
+              f"than {TEMPLATE_POSTS} posts are templates, not counted)\n{'repeated':>9} {'shared':>7}  post")
+    for line in result.worst:
+        print(f"{line.repeated_chars:>9,} {line.shared_chars:>7,}  {line.slug}  {line.title}")
+
+
+def _print_duplicates(result: DuplicateReport, name: str) -> None:
+    print(f"{name}: {len(result.repeated)} repeated paragraphs ({result.repeated_chars:,} characters), "
+          f"{len(result.shared)} passages shared with other posts")
+    for r in result.repeated:
+        print(f"  ¶{r.second.paragraph} [{r.second.start}:{r.second.end}] repeats "
+              f"¶{r.first.paragraph} [{r.first.start}:{r.first.end}] ({r.kind}, {r.similarity:.2f}): {r.excerpt}")
+    for r in result.shared:
+        print(f"  ¶{r.second.paragraph} [{r.second.start}:{r.second.end}] is in {r.first.slug} "
+              f"¶{r.first.paragraph} ({r.kind}, {r.posts} posts): {r.excerpt}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    result = querylog.report(args.log, args.since, args.until, args.limit, args.timezone)
+    if args.json:
+        return _print_json(result.to_dict())
+    period = f"{result.since or 'start'} – {result.until or 'now'}"
+    print(f"{period}: {result.searches:,} searches, {result.zero_result_searches:,} found nothing, "
+          f"{result.distinct_queries:,} distinct queries")
+    for heading, rows in (("Top queries", result.top_queries), ("Found nothing", result.top_zero_results)):
+        print(f"\n{heading}\n{'searches':>9} {'nothing':>8}  query")
+        for row in rows:
+            print(f"{row.searches:>9,} {row.zero_results:>8,}  {row.query}")
     return 0
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timezone
@@ -19,7 +21,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from whoosh.index import Index
 
-from search.errors import PostError
+from search.errors import PostError, SearchError
+from search.passages import passage_terms
 from search.posts import (
     Post,
     SiteConfig,
@@ -73,6 +76,7 @@ def to_document(post: Post) -> dict[str, Any]:
         "date": naive_utc,
         "published": post.date.isoformat(),
         "excerpt": post.excerpt,
+        "passages": " ".join(passage_terms(post.body)),
     }
 
 
@@ -113,32 +117,71 @@ def build_index(
     report = IndexReport()
     root = posts_root(posts_dir)
     fresh = rebuild or not index_exists(index_dir)
-    ix = create_index(index_dir) if fresh else open_index(index_dir)
-    known = {} if fresh else indexed_hashes(ix)
-    jobs, present = _changed_files(root, known, config, report)
-
-    parallel = procs > 1 and len(jobs) >= PARALLEL_MIN_POSTS
-    pool = multiprocessing.Pool(procs) if parallel else None
+    if fresh:
+        # A new index is built beside the target and swapped in whole:
+        # readers of the old index keep it until the new one is complete.
+        check_replaceable(index_dir)
+        build_dir = staging_dir(index_dir)
+    else:
+        build_dir = Path(index_dir)
+    pool = None
     try:
+        ix = create_index(build_dir) if fresh else open_index(build_dir)
+        known = {} if fresh else indexed_hashes(ix)
+        jobs, present = _changed_files(root, known, config, report)
+        parallel = procs > 1 and len(jobs) >= PARALLEL_MIN_POSTS
+        pool = multiprocessing.Pool(procs) if parallel else None
         parse = functools.partial(_parse_job, config=config)
         parsed = pool.imap(parse, jobs, chunksize=8) if pool else map(parse, jobs)
         if progress:
             parsed = progress(parsed, len(jobs))
         posts = _accept(parsed, jobs, report, present)
+
         # `present` is final only once every post is parsed (unpublished
         # posts leave it), so deletions are decided after the additions
         def gone_slugs() -> list[str]:
             return [slug for slug in known if slug not in present]
 
-        gone = _write(ix, posts, gone_slugs, fresh, procs if parallel else 1)
+        report.deleted = len(_write(ix, posts, gone_slugs, fresh, procs if parallel else 1))
+        with ix.searcher() as s:
+            report.total = s.doc_count()
+        if fresh:
+            swap_in(build_dir, index_dir)
+    except BaseException:
+        if fresh:
+            shutil.rmtree(build_dir, ignore_errors=True)
+        raise
     finally:
         if pool:
             pool.terminate()
-    report.deleted = len(gone)
-    with ix.searcher() as s:
-        report.total = s.doc_count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def staging_dir(index_dir: str | os.PathLike[str]) -> Path:
+    """A fresh folder beside `index_dir` to build a new index in."""
+    path = Path(index_dir).absolute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
+
+
+def check_replaceable(index_dir: str | os.PathLike[str]) -> None:
+    """Refuse to replace a folder that holds something other than an index."""
+    path = Path(index_dir)
+    if path.exists() and not index_exists(path) and any(path.iterdir()):
+        raise SearchError(f"refusing to build an index in {path}: it holds other files")
+
+
+def swap_in(new: Path, target: str | os.PathLike[str]) -> None:
+    """Put the index in `new` at `target`, replacing any index there."""
+    target = Path(target).absolute()
+    if not target.exists():
+        os.rename(new, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.rename(target, old / "index")
+    os.rename(new, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _changed_files(

@@ -7,13 +7,20 @@ clause per kanji/katakana run for recall; then a coverage bonus rewards
 posts that contain more of the query's words (weighted by rarity). A post
 lacking one of the words can still rank first. Nothing a reader types
 raises: odd input yields an empty result.
+
+Chunks typed in kana or romaji (こうそくか, kousokuka) also search the
+words their reading splits into (高速, ~化; see `search.reading`), as one
+more query word scored at READING_WEIGHT, so posts with the kana as typed
+come first. Completions (`Searcher.suggest`) live in `search.suggest`.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, field
+import re
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
@@ -22,11 +29,13 @@ from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
 from search.analysis import bigram_runs
-from search.errors import QueryError
-from search.morph import analyze
-from search.schema import open_index
+from search.errors import QueryError, SearchError
+from search.morph import SUFFIX_MARK, analyze
+from search.reading import MAX_READING_CHARS, ReadingTable, Segment, is_kana, kata_to_hira, to_katakana
+from search.schema import build_id, index_version, open_index
 from search.scoring import Scorer
 from search.snippets import make_snippet, mark_html
+from search.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, reading_table
 
 MAX_QUERY_CHARS = 256  # longer queries are cut (the web layer refuses them)
 MAX_QUERY_TERMS = 32
@@ -46,6 +55,12 @@ GENERIC_TERMS = frozenset(
      "見る", "時", "中", "上", "下", "前", "後", "ため", "もの", "よう", "について"}
 )
 GENERIC_WEIGHT = 0.2
+# Words found through the reading of a kana or romaji chunk (こうそくか → 高速,
+# ~化) score at this share, so posts with the words as typed come first.
+READING_WEIGHT = 0.5
+READING_ALTERNATIVE = 0.5  # further candidates of one reading (after the best)
+MAX_READING_CHUNKS = 4
+_ROMAJI_CHUNK = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
 @dataclass(frozen=True)
@@ -56,14 +71,41 @@ class QueryTerm:
 
 
 @dataclass(frozen=True)
+class ReadingGroup:
+    """The words a kana or romaji chunk of the query may be read as, beyond
+    the chunk's own words: one tuple of candidates per segment of its reading."""
+
+    chunk: str
+    segments: tuple[tuple[QueryTerm, ...], ...]
+    runs: tuple[tuple[str, ...], ...]  # bigrams of the best reading written out
+
+    @property
+    def terms(self) -> tuple[QueryTerm, ...]:
+        return tuple(t for segment in self.segments for t in segment)
+
+
+@dataclass(frozen=True)
 class QueryPlan:
     text: str
     terms: tuple[QueryTerm, ...]
     ngram_runs: tuple[tuple[str, ...], ...]
+    readings: tuple[ReadingGroup, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.terms and not self.ngram_runs
+        return not self.terms and not self.ngram_runs and not self.readings
+
+    @property
+    def all_terms(self) -> tuple[QueryTerm, ...]:
+        """The query's words and the words found through readings (for highlighting)."""
+        seen = {t.text for t in self.terms}
+        extra = []
+        for group in self.readings:
+            for t in group.terms:
+                if t.text not in seen:
+                    seen.add(t.text)
+                    extra.append(QueryTerm(t.text, t.surface, t.weight * READING_WEIGHT))
+        return self.terms + tuple(extra)
 
 
 @dataclass
@@ -80,6 +122,9 @@ class Hit:
     score: float
     snippet_html: str
 
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
 
 @dataclass
 class SearchResult:
@@ -92,7 +137,14 @@ class SearchResult:
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "facets": self.facets,
+        }
 
 
 def clean_text(text: str) -> str:
@@ -109,8 +161,12 @@ def term_weight(lemma: str, term: str) -> float:
     return 1.0
 
 
-def plan_query(text: str) -> QueryPlan:
-    """The terms and n-gram runs to search for; never raises."""
+def plan_query(text: str, readings: ReadingTable | None = None) -> QueryPlan:
+    """The terms and n-gram runs to search for; never raises.
+
+    With `readings` (the index's `ReadingTable`), chunks typed in kana or
+    romaji also search the words they are read as (see `reading_groups`).
+    """
     text = clean_text(text)
     terms: dict[str, QueryTerm] = {}
     for m in analyze(text):
@@ -119,7 +175,68 @@ def plan_query(text: str) -> QueryPlan:
     if terms and all(t.weight < 1.0 for t in terms.values()):
         terms = {k: QueryTerm(t.text, t.surface, 1.0) for k, t in terms.items()}
     runs = tuple(tuple(r) for r in bigram_runs(text)[:8])
-    return QueryPlan(text, tuple(terms.values()), runs)
+    groups = reading_groups(text, readings, set(terms)) if readings is not None else ()
+    return QueryPlan(text, tuple(terms.values()), runs, groups)
+
+
+def reading_chunks(text: str) -> list[str]:
+    """The chunks of a cleaned query worth reading (NFKC-folded): all kana,
+    or ASCII letters that are clean romaji. Cheap: no index needed."""
+    chunks = []
+    for chunk in text.split()[:MAX_QUERY_TERMS]:
+        chunk = unicodedata.normalize("NFKC", chunk)  # ｺｳｿｸｶ, ｋｏｕｓｏｋｕｋａ
+        if 2 <= len(chunk) <= MAX_READING_CHARS and (
+            is_kana(chunk) or (_ROMAJI_CHUNK.fullmatch(chunk) and to_katakana(chunk))
+        ):
+            chunks.append(chunk)
+    return chunks[:MAX_READING_CHUNKS]
+
+
+def reading_groups(text: str, readings: ReadingTable, own: set[str]) -> tuple[ReadingGroup, ...]:
+    """The words each kana or romaji chunk is read as, other than the query's
+    `own` words; romaji only when the index lacks it as typed (``python``
+    stays python, ``kousokuka`` is read こうそくか)."""
+    groups = []
+    for chunk in reading_chunks(text):
+        if chunk.isascii() and chunk.lower() in readings.vocabulary:
+            continue
+        kata = to_katakana(chunk)
+        if not kata:
+            continue
+        # particles and auxiliaries MeCab finds (in hiragana) may be left out
+        skippable = [(m.start, m.end) for m in analyze(kata_to_hira(kata)) if not m.kept]
+        segments = readings.segment(kata, skippable)
+        group = _reading_group(chunk, kata, segments, own)
+        if group is not None:
+            groups.append(group)
+    return tuple(groups)
+
+
+def _reading_group(
+    chunk: str, kata: str, segments: list[Segment], own: set[str]
+) -> ReadingGroup | None:
+    candidates = []
+    for segment in segments:
+        # the best reading at full weight, homophones less; the query's own words are scored already
+        words = tuple(
+            QueryTerm(w, chunk, 1.0 if i == 0 else READING_ALTERNATIVE)
+            for i, w in enumerate(segment.terms) if w not in own
+        )
+        if words:
+            candidates.append(words)
+    if not candidates:
+        return None  # the chunk's own words are all its reading gives
+    # the best reading written out, block by block of adjacent segments (高速化)
+    blocks: list[list[str]] = []
+    end = -1
+    for segment in segments:
+        adjacent = segment.start == end or (segment.start == end + 1 and kata[end] == "ー")
+        if not blocks or not adjacent:
+            blocks.append([])
+        blocks[-1].append(segment.terms[0].lstrip(SUFFIX_MARK))
+        end = segment.end
+    runs = tuple(tuple(r) for block in blocks for r in bigram_runs("".join(block)))
+    return ReadingGroup(chunk, tuple(candidates), runs[:4])
 
 
 def filter_query(
@@ -149,16 +266,48 @@ def _naive_utc(when: datetime | None) -> datetime | None:
 
 
 class Searcher:
-    """Searches one index; `refresh()` picks up new commits."""
+    """Searches one index folder; `refresh()` moves to its newest version."""
 
     def __init__(self, index_dir: str | os.PathLike[str]) -> None:
         self.index_dir = index_dir
-        self._ix = open_index(index_dir)
-        self._searcher: WhooshSearcher = self._ix.searcher()
-        self._scorer = Scorer(self._searcher)
+        self._open()
+
+    def _open(self) -> None:
+        build = build_id(self.index_dir)  # read first: a swap in between is seen later
+        ix = open_index(self.index_dir)
+        searcher = ix.searcher()
+        generation = searcher.reader().generation()
+        version = f"{build}.{ix.latest_generation() if generation is None else generation}"
+        try:
+            scorer = Scorer(searcher)
+        except BaseException:
+            searcher.close()
+            raise
+        self._searcher: WhooshSearcher = searcher
+        self._scorer = scorer
+        self._readings: ReadingTable | None = None  # built on first need, per generation
+        self._completions: Completions | None = None
+        self.version = version  # changes with every commit and every rebuild
 
     def close(self) -> None:
         self._searcher.close()
+
+    def refresh(self) -> bool:
+        """Switch to the newest commit or rebuild of the index; True if it changed.
+
+        The new version is opened afresh (Whoosh's own refresh would keep
+        segment readers with their old deletions). If it cannot be opened
+        (a rebuild being swapped in), the current version keeps answering.
+        """
+        try:
+            if index_version(self.index_dir) == self.version:
+                return False
+            old = self._searcher
+            self._open()
+        except (SearchError, OSError):
+            return False
+        old.close()
+        return True
 
     def warm(self) -> None:
         """Load what every query needs (field lengths, facet tables) up front."""
@@ -167,6 +316,38 @@ class Searcher:
             sc.lengths(fieldname)
         for fieldname in FACET_FIELDS:
             sc.keyword_pairs(fieldname)
+        self.completions()  # and with it the reading table
+
+    def reading_table(self) -> ReadingTable:
+        """Readings of this generation's words (built once, on first need)."""
+        if self._readings is None:
+            self._readings = reading_table(self._scorer)
+        return self._readings
+
+    def completions(self) -> Completions:
+        """Completion tables of this generation (built once, on first need)."""
+        if self._completions is None:
+            self._completions = Completions(self._scorer, self.reading_table())
+        return self._completions
+
+    def suggest(self, text: str, limit: int = 8) -> SuggestResult:
+        """Titles, tags and words completing what a reader is typing, most
+        frequent first. Never raises on `text`."""
+        if not 1 <= limit <= MAX_SUGGESTIONS:
+            raise QueryError(f"limit must be between 1 and {MAX_SUGGESTIONS}")
+        text = clean_text(text)
+        return SuggestResult(text, self.completions().suggest(text, limit))
+
+    def plan(self, text: str) -> QueryPlan:
+        """`plan_query` with this index's readings when the query needs them:
+        a kana chunk, or romaji the index does not have as typed (so ``AI``
+        or ``data`` never build the reading table)."""
+        reader = self._searcher.reader()
+        for chunk in reading_chunks(clean_text(text)):
+            word = chunk.lower()
+            if not (chunk.isascii() and any((f, word) in reader for f in FIELD_BOOSTS)):
+                return plan_query(text, self.reading_table())
+        return plan_query(text)
 
     def __enter__(self) -> "Searcher":
         return self
@@ -174,17 +355,9 @@ class Searcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def refresh(self) -> bool:
-        """Switch to the newest index generation; True if it changed."""
-        newer = self._searcher.refresh()
-        if newer is self._searcher:
-            return False
-        self._searcher, self._scorer = newer, Scorer(newer)
-        return True
-
     @property
     def generation(self) -> int:
-        return self._searcher.reader().generation()
+        return int(self.version.rsplit(".", 1)[1])
 
     @property
     def doc_count(self) -> int:
@@ -212,7 +385,7 @@ class Searcher:
             raise QueryError(
                 f"page must be at least 1 and page × per_page at most {MAX_RESULT_WINDOW}"
             )
-        plan = plan_query(text)
+        plan = self.plan(text)
         flt = filter_query(tags, category, author, date_from, date_to)
         result = SearchResult(plan.text, 0, page, per_page)
         if plan.empty and flt is None:
@@ -254,9 +427,43 @@ class Searcher:
             for fieldname, boost in NGRAM_FIELDS.items():
                 docs, s = sc.all_of(fieldname, run)
                 scores[docs] += boost * NGRAM_BOOST * s / max(len(run), 1)
+        for group in plan.readings:  # each counts as one more word of the query
+            group_scores = self._reading_scores(group)
+            docs = np.flatnonzero(group_scores)
+            scores += group_scores
+            idf = math.log(1.0 + (sc.doc_count - len(docs) + 0.5) / (len(docs) + 0.5))
+            coverage[docs] += idf
+            total_idf += idf
         if total_idf:
             scores *= 1.0 + COVERAGE_WEIGHT * coverage / total_idf
         return scores
+
+    def _reading_scores(self, group: ReadingGroup) -> np.ndarray:
+        """Scores of the words a chunk is read as: an OR of every candidate,
+        scaled down by the share of the reading's segments a post lacks,
+        then by READING_WEIGHT."""
+        sc = self._scorer
+        scores = np.zeros(sc.doc_count_all, np.float32)
+        coverage = np.zeros(sc.doc_count_all, np.float32)
+        total_idf = 0.0
+        for segment in group.segments:
+            matched: list[np.ndarray] = []
+            for term in segment:
+                for fieldname, boost in FIELD_BOOSTS.items():
+                    docs, s = sc.bm25(fieldname, term.text)
+                    scores[docs] += boost * term.weight * s
+                    matched.append(docs)
+            docs = np.unique(np.concatenate(matched))
+            idf = math.log(1.0 + (sc.doc_count - len(docs) + 0.5) / (len(docs) + 0.5))
+            coverage[docs] += idf
+            total_idf += idf
+        for run in group.runs:
+            for fieldname, boost in NGRAM_FIELDS.items():
+                docs, s = sc.all_of(fieldname, run)
+                scores[docs] += boost * NGRAM_BOOST * s / max(len(run), 1)
+        if total_idf:
+            scores *= (1.0 + COVERAGE_WEIGHT * coverage / total_idf) / (1.0 + COVERAGE_WEIGHT)
+        return READING_WEIGHT * scores
 
     def _facets(self, mask: np.ndarray) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -304,7 +511,7 @@ class Searcher:
     ) -> dict[int, list[tuple[int, int, str]]]:
         """Character spans of the plan's terms in a stored field, per document."""
         spans: dict[int, list[tuple[int, int, str]]] = {d: [] for d in docnums}
-        for term in plan.terms:
+        for term in plan.all_terms:
             for d, chars in self._scorer.char_spans(fieldname, term.text, docnums).items():
                 spans[d].extend((a, b, term.text) for a, b in chars)
         return spans
@@ -312,7 +519,7 @@ class Searcher:
     def _hits(self, docnums: list[int], scores: np.ndarray, plan: QueryPlan) -> list[Hit]:
         title_spans = self._spans("title", docnums, plan)
         body_spans = self._spans("body", docnums, plan)
-        weights = {t.text: self._scorer.idf("body", t.text) * t.weight for t in plan.terms}
+        weights = {t.text: self._scorer.idf("body", t.text) * t.weight for t in plan.all_terms}
         hits = []
         for d in docnums:
             stored = self._searcher.stored_fields(d)

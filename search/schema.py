@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from pathlib import Path
 
 from whoosh import index
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from search.analysis import CjkBigramAnalyzer, JapaneseAnalyzer
 from search.errors import IndexNotFoundError, SchemaVersionError
 
 # Bump whenever the schema or the analysis changes what is stored in the index.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: passages (repeated passages across posts)
 META_FILE = "blogsearch.json"
 
 
@@ -37,18 +39,44 @@ def make_schema() -> Schema:
         date=DATETIME(sortable=True),  # naive UTC: Whoosh ignores time zones
         published=STORED(),  # the post's date in ISO 8601 with its offset
         excerpt=STORED(),
+        passages=KEYWORD(scorable=False),  # search.passages: hashes of long paragraphs and sentences
     )
 
 
 def create_index(index_dir: str | os.PathLike[str]) -> Index:
-    """Create an empty index (replacing any index in `index_dir`)."""
+    """Create an empty index (replacing any index in `index_dir`).
+
+    Each index gets a random build id, so that readers can tell a rebuilt
+    index from the one they have open even when generation numbers repeat.
+    """
     path = Path(index_dir)
     path.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(path), make_schema())
-    (path / META_FILE).write_text(
-        json.dumps({"schema_version": SCHEMA_VERSION}) + "\n", encoding="utf-8"
-    )
+    meta = {"schema_version": SCHEMA_VERSION, "build": uuid.uuid4().hex}
+    (path / META_FILE).write_text(json.dumps(meta) + "\n", encoding="utf-8")
     return ix
+
+
+def _read_meta(path: Path) -> dict:
+    try:
+        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def build_id(index_dir: str | os.PathLike[str]) -> str:
+    """The random id of this build of the index (new with every rebuild)."""
+    return str(_read_meta(Path(index_dir)).get("build", ""))
+
+
+def index_version(index_dir: str | os.PathLike[str]) -> str:
+    """Changes with every commit and every rebuild: `<build id>.<generation>`."""
+    path = Path(index_dir)
+    if not path.is_dir():
+        raise IndexNotFoundError(f"no index in {path}")
+    generation = index.FileIndex(FileStorage(str(path))).latest_generation()
+    return f"{build_id(path)}.{generation}"
 
 
 def index_exists(index_dir: str | os.PathLike[str]) -> bool:
@@ -62,11 +90,7 @@ def open_index(index_dir: str | os.PathLike[str]) -> Index:
         raise IndexNotFoundError(
             f"no index in {path}: build one with `blogsearch index --posts DIR --index {path}`"
         )
-    try:
-        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
-        version = meta.get("schema_version")
-    except (OSError, ValueError, AttributeError):
-        version = None
+    version = _read_meta(path).get("schema_version")
     if version != SCHEMA_VERSION:
         raise SchemaVersionError(
             f"the index in {path} was built with schema version {version}, "

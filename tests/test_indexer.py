@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from search import indexer
-from search.errors import IndexNotFoundError, SchemaVersionError
+from search.errors import IndexNotFoundError, SchemaVersionError, SearchError
 from search.indexer import build_index
 from search.query import Searcher
 from search.schema import META_FILE, open_index
@@ -131,3 +131,38 @@ def test_other_schema_version_asks_for_a_rebuild(posts_copy: Path, tmp_path: Pat
     with pytest.raises(SchemaVersionError):
         build_index(posts_copy, ix, procs=1)
     assert build_index(posts_copy, ix, rebuild=True, procs=1).total == PUBLISHED
+
+
+def test_rebuild_is_swapped_in_whole(posts_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    reader = Searcher(ix)  # a reader of the old index while the rebuild runs
+    report = build_index(posts_copy, ix, rebuild=True, procs=1)
+    assert report.total == PUBLISHED
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no leftovers
+    assert reader.search("Trainium2").hits[0].slug == "aws-trainium2"
+    reader.close()
+
+
+def test_failed_build_leaves_the_old_index(posts_copy: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(indexer, "to_document", broken)
+    with pytest.raises(OSError):
+        build_index(posts_copy, ix, rebuild=True, procs=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ix", "posts"]
+    assert slugs_for(ix, "Trainium2")[:1] == ["aws-trainium2"]
+
+
+def test_refuses_to_replace_a_folder_of_other_files(posts_copy: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "cat.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(SearchError, match="holds other files"):
+        build_index(posts_copy, folder, procs=1)
+    assert (folder / "cat.jpg").exists()

@@ -142,3 +142,30 @@ def test_refresh_sees_a_new_generation(posts_copy: Path, tmp_path: Path) -> None
         assert s.refresh() is True
         assert slugs(s.search("ペンギン")) == ["rust-speedup"]
         assert s.refresh() is False
+
+
+def test_refresh_after_update_and_delete_has_no_stale_documents(posts_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    with Searcher(ix) as s:
+        post = next(posts_copy.glob("*-rust-speedup.md"))
+        post.write_text(post.read_text(encoding="utf-8") + "\nペンギン\n", encoding="utf-8")
+        next(posts_copy.glob("*-quantum-computer-basics.md")).unlink()
+        build_index(posts_copy, ix, procs=1)
+        assert s.refresh() is True
+        assert s.doc_count == 14
+        assert slugs(s.search("ペンギン")) == ["rust-speedup"]
+        assert slugs(s.search("Rust", per_page=50)).count("rust-speedup") == 1
+        assert "quantum-computer-basics" not in slugs(s.search("量子ビット"))
+        assert s.post("quantum-computer-basics") is None
+
+
+def test_refresh_sees_a_rebuild(posts_copy: Path, tmp_path: Path) -> None:
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    with Searcher(ix) as s:
+        before = s.version
+        next(posts_copy.glob("*-rust-speedup.md")).unlink()
+        build_index(posts_copy, ix, rebuild=True, procs=1)
+        assert s.refresh() is True and s.version != before
+        assert s.doc_count == 14 and s.post("rust-speedup") is None

@@ -2,22 +2,58 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
-from flask.typing import ResponseReturnValue
+import re
+from typing import Any
 
-from web.data import post_data, search_data, tags_data
+from flask import Blueprint, g, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
+from web.data import post_data, search_data, shared_searcher, tags_data
 from web.errors import ApiError
 from web.http_cache import cacheable
 from web.openapi import openapi_spec
-from web.params import parse_search_params
+from web.params import MAX_QUERY_CHARS, parse_search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 @bp.get("/search")
 @cacheable
 def search() -> ResponseReturnValue:
     return jsonify(search_data(parse_search_params(request.args)))
+
+
+@bp.get("/suggest")
+@cacheable
+def suggest() -> ResponseReturnValue:
+    q, limit = parse_suggest_params(request.args)
+    return jsonify(suggest_data(q, limit))
+
+
+def parse_suggest_params(args: MultiDict[str, str]) -> tuple[str, int]:
+    """The checked `q` and `limit` of a suggest request; raises ApiError (400)."""
+    q = " ".join(args.get("q", "").split())
+    if len(q) > MAX_QUERY_CHARS:
+        raise ApiError(400, "query_too_long",
+                       f"the query is {len(q)} characters long; at most {MAX_QUERY_CHARS} are allowed")
+    raw = args.get("limit", "").strip()
+    if not raw:
+        return q, DEFAULT_SUGGESTIONS
+    if not _NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_SUGGESTIONS:
+        raise ApiError(400, "invalid_limit",
+                       f"limit must be a whole number between 1 and {MAX_SUGGESTIONS}, not {raw[:20]!r}")
+    return q, int(raw)
+
+
+def suggest_data(q: str, limit: int) -> dict[str, Any]:
+    """`Searcher.suggest(...).to_dict()`; not kept in the result cache (each
+    keystroke would push out search results), cheap enough to recompute."""
+    state, data = shared_searcher().run(lambda searcher: searcher.suggest(q, limit).to_dict())
+    g.index_state = state
+    return data
 
 
 @bp.get("/tags")

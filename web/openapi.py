@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from web.params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, MAX_TAGS, MAX_VALUE_CHARS
 
 _STR = {"type": "string"}
@@ -89,6 +90,28 @@ SPEC: dict[str, Any] = {
                             "default": DEFAULT_PER_PAGE}),
                 ],
                 "responses": {"200": _ok("SearchResult", "One page of results."), **_COMMON_ERRORS},
+            }
+        },
+        "/api/suggest": {
+            "get": {
+                "operationId": "suggest",
+                "summary": "Completions for what the reader is typing",
+                "description": (
+                    "Post titles, tags and frequent words that start with the query's last word "
+                    "(titles: with any word of the title), most frequent first. Kana and romaji "
+                    "also complete words written in kanji (`こうそ`, `kouso` → 高速). "
+                    "Fast enough to call on every keystroke. An empty `q` gives no suggestions."
+                ),
+                "parameters": [
+                    _query("q", f"What the reader has typed so far (at most {MAX_QUERY_CHARS} "
+                           "characters after collapsing white space).",
+                           {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+                    _query("limit", "Most suggestions to return (`invalid_limit` otherwise).",
+                           {"type": "integer", "minimum": 1, "maximum": MAX_SUGGESTIONS,
+                            "default": DEFAULT_SUGGESTIONS}),
+                ],
+                "responses": {"200": _ok("SuggestResult", "Suggestions, most frequent first."),
+                              **_COMMON_ERRORS},
             }
         },
         "/api/tags": {
@@ -183,6 +206,27 @@ SPEC: dict[str, Any] = {
                     "facets": {"allOf": [{"$ref": "#/components/schemas/Facets"}], "description":
                                "Counts over the whole result set (not just this page); "
                                "at most 30 values each."},
+                },
+            },
+            "Suggestion": {
+                "type": "object", "required": ["text", "kind", "count"],
+                "properties": {
+                    "text": {"type": "string", "description":
+                             "What the search box should hold when this is chosen (words typed "
+                             "before the completed one included; a title as is)."},
+                    "kind": {"type": "string", "enum": ["title", "tag", "term"]},
+                    "count": {"type": "integer", "minimum": 1, "description":
+                              "Posts with this title, this tag, or this word (title, tags or body)."},
+                    "slug": {"type": "string", "description": "Titles only: the newest post with this title."},
+                    "url": {"type": "string", "description": "Titles only: that post's URL."},
+                },
+            },
+            "SuggestResult": {
+                "type": "object", "required": ["query", "suggestions"],
+                "properties": {
+                    "query": {"type": "string", "description": "The query as completed (cleaned)."},
+                    "suggestions": {"type": "array", "maxItems": MAX_SUGGESTIONS,
+                                    "items": {"$ref": "#/components/schemas/Suggestion"}},
                 },
             },
             "Post": {

@@ -1,19 +1,10 @@
 """One `Searcher` per worker process, shared by its threads and kept on the
-newest index generation, with an LRU cache of results.
+newest index version, with an LRU cache of results.
 
 Every use goes through `SharedSearcher.run`, which holds a lock (the library's
-Searcher is not thread-safe), switches to a newer generation if `blogsearch
-index` committed one, and reopens and retries once if a file vanished
-under a read. `Searcher.refresh()` (~15 µs, a directory listing, so it runs
-on every request) only detects a new generation, which is then opened afresh:
-the refreshed searcher would reuse Whoosh segment readers with stale
-deletions (a changed post found twice, a deleted one still found).
-
-A rebuild (`blogsearch index --rebuild`) rewrites the index in place with
-generation numbers starting again, which `refresh()` does not notice; it does
-rewrite the index's metadata file, so its (inode, mtime) is watched too, and
-the old searcher keeps answering until the rebuilt index has posts. An empty
-index is reopened instead of refreshed (Whoosh's refresh fails on it).
+Searcher is not thread-safe), lets the searcher switch to a newer commit or
+rebuild (`Searcher.refresh()`, a directory listing, cheap enough for every
+request), and reopens and retries once if a file vanished under a read.
 """
 
 from __future__ import annotations
@@ -21,21 +12,16 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Hashable, TypeVar
 
-from search.errors import SearchError
 from search.query import Searcher
-from search.schema import META_FILE
 from web.errors import ApiError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-REOPEN_POLL_SECONDS = 0.5  # how often to reopen an empty or rebuilding index
 
 
 class ResultCache:
@@ -73,7 +59,7 @@ class ResultCache:
 @dataclass(frozen=True)
 class IndexState:
     version: str  # changes with every commit and rebuild; used in ETags and cache keys
-    generation: int | None  # None for an index without segments
+    generation: int
     posts: int
 
 
@@ -86,31 +72,15 @@ class SharedSearcher:
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
         self._pid = 0
-        self._stamp: tuple[int, int] | None = None
         self._state: IndexState | None = None
-        self._next_reopen = 0.0
 
     # --- keeping the searcher current (call with the lock held) -------------
-
-    def _meta_stamp(self) -> tuple[int, int] | None:
-        try:
-            st = os.stat(self.index_dir / META_FILE)
-        except OSError:
-            return None
-        return st.st_ino, st.st_mtime_ns
-
-    def _adopt(self, searcher: Searcher, stamp: tuple[int, int] | None) -> None:
-        if self._searcher is not None and self._searcher is not searcher:
-            self._discard()
-        self._searcher, self._pid, self._stamp = searcher, os.getpid(), stamp
-        self._changed()
 
     def _changed(self) -> None:
         assert self._searcher is not None
         gen = self._searcher.generation
-        stamp = self._stamp or (0, 0)
-        self._state = IndexState(f"{gen}.{stamp[0]:x}.{stamp[1]:x}", gen, self._searcher.doc_count)
-        self.cache.clear()  # entries of older generations can never be served again
+        self._state = IndexState(self._searcher.version, gen, self._searcher.doc_count)
+        self.cache.clear()  # entries of older versions can never be served again
         log.info("index %s: generation %s, %d posts", self.index_dir, gen, self._state.posts)
 
     def _discard(self) -> None:
@@ -124,38 +94,11 @@ class SharedSearcher:
     def _current(self) -> Searcher:
         if self._searcher is None or self._pid != os.getpid():
             self._searcher = None  # after a fork: never share file handles
-            stamp = self._meta_stamp()
-            self._adopt(Searcher(self.index_dir), stamp)
-        else:
-            stamp = self._meta_stamp()
-            if stamp != self._stamp or self._searcher.doc_count == 0:
-                # rebuilt, or empty (where Whoosh's refresh() fails): reopen
-                self._reopen(stamp)
-            elif self._searcher.refresh():
-                # A new generation. The refreshed searcher reuses Whoosh segment
-                # readers with their old deletions (changed posts would appear
-                # twice, deleted ones stay): open the new generation afresh.
-                self._discard()
-                self._adopt(Searcher(self.index_dir), stamp)
-        assert self._searcher is not None
+            self._searcher, self._pid = Searcher(self.index_dir), os.getpid()
+            self._changed()
+        elif self._searcher.refresh():
+            self._changed()
         return self._searcher
-
-    def _reopen(self, stamp: tuple[int, int] | None) -> None:
-        """Open the index afresh; while a rebuild has not committed any post
-        yet, keep answering from the old index."""
-        now = time.monotonic()
-        if now < self._next_reopen:
-            return
-        self._next_reopen = now + REOPEN_POLL_SECONDS
-        try:
-            fresh = Searcher(self.index_dir)
-        except SearchError:
-            return  # mid-rebuild, or gone: keep the searcher we have
-        assert self._searcher is not None
-        if fresh.doc_count == 0 and self._searcher.doc_count > 0:
-            fresh.close()
-            return
-        self._adopt(fresh, stamp)
 
     # --- public --------------------------------------------------------------
 

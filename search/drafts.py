@@ -1,0 +1,93 @@
+"""Drafts: text an editor has not published yet, checked before indexing.
+
+A draft comes either as fields (title, body, tags) from an editor's form or
+as a Markdown file with optional front matter, read with the same YAML and
+Markdown handling as posts. Drafts over MAX_DRAFT_CHARS are refused with
+`DraftTooLarge` (the web layer answers 413).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from search.errors import PostError, SearchError
+from search.plaintext import markdown_to_text
+from search.posts import _FRONT_MATTER, MAX_POST_BYTES, _front_matter, _text, _word_list
+
+MAX_DRAFT_CHARS = 200_000  # of body text; the longest ja-docs page has 142,290
+MAX_TITLE_CHARS = 1_000
+
+
+class DraftTooLarge(SearchError):
+    """A draft longer than the library analyses (MAX_DRAFT_CHARS)."""
+
+    def __init__(self, chars: int, limit: int = MAX_DRAFT_CHARS) -> None:
+        super().__init__(
+            f"the draft has {chars:,} characters, more than the limit of {limit:,}: "
+            "check it in parts"
+        )
+        self.chars = chars
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Draft:
+    title: str
+    body: str  # plain text: offsets reported for a draft point into this
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    source: str = ""  # where it came from (a path), for messages
+
+
+def make_draft(
+    title: str,
+    body: str,
+    tags: Iterable[str] | None = None,
+    categories: Iterable[str] | None = None,
+    source: str = "",
+) -> Draft:
+    """A draft from an editor's fields; raises DraftTooLarge."""
+    check_size(body)
+    clean = lambda values: tuple(v.strip() for v in values or () if v and v.strip())  # noqa: E731
+    return Draft(title[:MAX_TITLE_CHARS], body, clean(tags), clean(categories), source)
+
+
+def check_size(body: str, limit: int = MAX_DRAFT_CHARS) -> None:
+    if len(body) > limit:
+        raise DraftTooLarge(len(body), limit)
+
+
+def parse_draft(markdown: str, source: str = "draft") -> Draft:
+    """A draft from Markdown; YAML front matter (title, tags, categories) is optional."""
+    text = markdown.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    meta: dict = {}
+    if _FRONT_MATTER.detect(text):
+        meta, text = _front_matter(text, source)
+    check_size(text)
+    return make_draft(
+        _text(meta.get("title")),
+        markdown_to_text(text),
+        _word_list(meta.get("tags", meta.get("tag"))),
+        _word_list(meta.get("categories", meta.get("category"))),
+        source,
+    )
+
+
+def read_draft(path: str | os.PathLike[str]) -> Draft:
+    """A draft from a Markdown file; raises PostError or DraftTooLarge."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_POST_BYTES:
+            raise PostError(str(path), f"file is {size:,} bytes, over the limit of {MAX_POST_BYTES:,} bytes")
+        data = path.read_bytes()
+    except OSError as e:
+        raise PostError(str(path), e.strerror or str(e)) from None
+    try:
+        markdown = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise PostError(str(path), f"not valid UTF-8 (byte {e.start})") from None
+    return parse_draft(markdown, str(path))

@@ -1,0 +1,358 @@
+"""Related posts: for an indexed post or for a draft.
+
+Like Lucene's MoreLikeThis, adapted to Japanese:
+
+1. key terms: the content words of the title and the first ANALYSED_CHARS
+   characters of the body (`search.keyterms`: nouns weigh most; particles,
+   pronouns, numbers, generic words out), analysed per request — measured
+   against storing key terms at index time, this gave the same precision at
+   a few milliseconds more per request, where storing them made a full
+   index build half as long again (bench/related.py, the report of issue 4);
+2. selection: words in more than MAX_DF_RATIO of the posts (or, in a small
+   blog, in more than MIN_DF_CAP other posts) and words no other post
+   contains are dropped; the rest are ranked by
+   (1 + log tf) · idf and the best MAX_QUERY_TERMS kept;
+3. text similarity: BM25 of those words in every post's body and title
+   (cached postings, `search.scoring`), each word weighted by its
+   selection score, divided by the best candidate's score;
+4. tag similarity: idf-weighted Jaccard of tags and categories;
+5. score = (text + TAG_WEIGHT · tags) / (1 + TAG_WEIGHT).
+
+Every result says why: the shared words (as the source writes them) and
+the shared tags.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+import weakref
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from search.drafts import make_draft
+from search.errors import SearchError
+from search.keyterms import KeyTerm, count_key_terms
+from search.query import Searcher
+from search.scoring import Scorer
+
+ANALYSED_CHARS = 5_000  # of a body: key terms come from the title and this much text
+MAX_KEY_TERMS = 150  # heaviest key terms looked up in the index (then MAX_QUERY_TERMS kept)
+MAX_QUERY_TERMS = 30
+MAX_DF_RATIO = 0.25  # words in more posts than this say little about a topic ...
+MIN_DF_CAP = 3  # ... but a small blog may have three posts on one topic
+TEXT_FIELDS = {"body": 1.0, "title": 1.0}
+TAG_WEIGHT = 0.5
+CATEGORY_FACTOR = 0.5  # a shared category counts half as much as a shared tag of equal rarity
+MAX_SHARED_TERMS = 8
+MAX_LIMIT = 50
+SUGGEST_FROM = 10  # suggested tags come from this many closest posts
+MAX_SUGGESTIONS = 5
+MIN_SUGGESTION = 0.1  # share of the closest posts' weight that must carry a tag
+
+
+class PostNotFound(SearchError):
+    """No indexed post has the given slug."""
+
+
+@dataclass
+class RelatedPost:
+    slug: str
+    url: str
+    title: str
+    score: float  # 0..1
+    shared_terms: list[str]  # the source's words that this post also uses, strongest first
+    shared_tags: list[str]
+    shared_categories: list[str]
+    tags: list[str]  # all of this post's tags
+
+
+@dataclass
+class RelatedResult:
+    slug: str
+    title: str
+    key_terms: list[str]  # the words the search used, strongest first
+    related: list[RelatedPost] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SuggestedTag:
+    tag: str
+    score: float  # 0..1: share of the closest posts' similarity carrying the tag
+
+
+@dataclass
+class DraftResult:
+    title: str
+    key_terms: list[str]
+    related: list[RelatedPost] = field(default_factory=list)
+    suggested_tags: list[SuggestedTag] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What related posts are computed from."""
+
+    terms: Sequence[KeyTerm]
+    tags: Sequence[str] = ()
+    categories: Sequence[str] = ()
+    docnum: int | None = None  # the post itself, excluded from the results
+
+
+def related_posts(
+    searcher: Searcher, slug: str, limit: int = 5, use_tags: bool = True
+) -> RelatedResult:
+    """The posts most related to an indexed post. Raises PostNotFound."""
+    scorer = _scorer(searcher)
+    docnum = scorer.searcher.document_number(slug=slug)
+    if docnum is None:
+        raise PostNotFound(f"no post with slug {slug!r} in the index")
+    stored = scorer.searcher.stored_fields(docnum)
+    terms = key_terms(stored.get("title", ""), stored.get("body", ""))
+    source = Source(terms, _split(stored.get("tags")), _split(stored.get("categories")), docnum)
+    ranked, selected = rank_related(scorer, source, limit, use_tags)
+    return RelatedResult(slug, stored.get("title", ""), _shown(selected), ranked)
+
+
+def related_to_draft(
+    searcher: Searcher,
+    title: str,
+    body: str,
+    tags: Iterable[str] | None = None,
+    limit: int = 5,
+    *,
+    categories: Iterable[str] | None = None,
+    use_tags: bool = True,
+) -> DraftResult:
+    """Posts related to an unpublished text, and tags to give it. Raises DraftTooLarge."""
+    draft = make_draft(title, body, tags, categories)
+    scorer = _scorer(searcher)
+    source = Source(key_terms(draft.title, draft.body), draft.tags, draft.categories)
+    ranked, selected = rank_related(scorer, source, max(limit, SUGGEST_FROM), use_tags)
+    return DraftResult(
+        draft.title,
+        _shown(selected),
+        ranked[:limit],
+        suggest_tags(ranked[:SUGGEST_FROM], draft.tags),
+    )
+
+
+def key_terms(title: str, body: str) -> list[KeyTerm]:
+    """The heaviest content words of a title and the beginning of a body."""
+    return count_key_terms(title, body[:ANALYSED_CHARS], MAX_KEY_TERMS)
+
+
+def rank_related(
+    scorer: Scorer,
+    source: Source,
+    limit: int,
+    use_tags: bool = True,
+    fields: Mapping[str, float] = TEXT_FIELDS,
+) -> tuple[list[RelatedPost], list[tuple[KeyTerm, float]]]:
+    """The best `limit` related posts, and the weighted terms used.
+
+    `fields`: the indexed fields compared, with their weights.
+    """
+    limit = max(1, min(limit, MAX_LIMIT))
+    selected = select_terms(scorer, source.terms, source.docnum is not None, fields)
+    text, contributions = text_scores(scorer, selected, fields)
+    if source.docnum is not None:
+        text[source.docnum] = 0.0
+    best = float(text.max()) if text.size else 0.0
+    if best > 0:
+        text /= best
+    score = text
+    if use_tags and (source.tags or source.categories):
+        score = (text + TAG_WEIGHT * tag_scores(scorer, source.tags, source.categories)) / (
+            1.0 + TAG_WEIGHT
+        )
+    score[~scorer.live] = 0.0
+    if source.docnum is not None:
+        score[source.docnum] = 0.0
+    candidates = np.flatnonzero(score > 0)
+    top = candidates[np.argsort(-score[candidates], kind="stable")[:limit]]
+    return [_describe(scorer, int(d), float(score[d]), source, contributions) for d in top], selected
+
+
+def select_terms(
+    scorer: Scorer, terms: Sequence[KeyTerm], own: bool, fields: Iterable[str] = TEXT_FIELDS
+) -> list[tuple[KeyTerm, float]]:
+    """The key terms worth searching for, with their weights, best first.
+
+    `own`: the source is itself indexed, so a word must be in two posts.
+    """
+    stats = _stats(scorer)
+    n = max(scorer.doc_count, 1)
+    least, most = (2 if own else 1), max(MAX_DF_RATIO * n, MIN_DF_CAP + (1 if own else 0))
+    scored = []
+    for k in terms:
+        df = stats.doc_frequency(scorer, tuple(fields), k.term)
+        if df < least or df > most:
+            continue
+        idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        scored.append((k, (1.0 + math.log(max(k.weight, 1.0))) * idf))
+    scored.sort(key=lambda kw: (-kw[1], kw[0].term))
+    return scored[:MAX_QUERY_TERMS]
+
+
+Contribution = tuple[KeyTerm, np.ndarray, np.ndarray]  # term, docnums, scores
+
+
+def text_scores(
+    scorer: Scorer,
+    selected: Sequence[tuple[KeyTerm, float]],
+    fields: Mapping[str, float] = TEXT_FIELDS,
+) -> tuple[np.ndarray, list[Contribution]]:
+    """Weighted BM25 of the selected terms in every post, and each term's share."""
+    total = np.zeros(scorer.doc_count_all, np.float32)
+    contributions = []
+    for k, weight in selected:
+        per_term = np.zeros(scorer.doc_count_all, np.float32)
+        for fieldname, boost in fields.items():
+            docs, s = scorer.bm25(fieldname, k.term)
+            per_term[docs] += boost * weight * s
+        docs = np.flatnonzero(per_term)
+        total[docs] += per_term[docs]
+        contributions.append((k, docs, per_term[docs]))
+    return total, contributions
+
+
+def _describe(
+    scorer: Scorer, docnum: int, score: float, source: Source, contributions: list[Contribution]
+) -> RelatedPost:
+    stored = scorer.searcher.stored_fields(docnum)
+    shared = []
+    for k, docs, s in contributions:
+        i = int(np.searchsorted(docs, docnum))
+        if i < len(docs) and docs[i] == docnum:
+            shared.append((float(s[i]), k.surface))
+    shared.sort(key=lambda x: -x[0])
+    shown = list(dict.fromkeys(surface for _, surface in shared))  # trainium2 and trainium: once
+    tags, categories = _split(stored.get("tags")), _split(stored.get("categories"))
+    return RelatedPost(
+        slug=stored["slug"],
+        url=stored.get("url", ""),
+        title=stored.get("title", ""),
+        score=round(score, 4),
+        shared_terms=shown[:MAX_SHARED_TERMS],
+        shared_tags=[t for t in source.tags if t in tags],
+        shared_categories=[c for c in source.categories if c in categories],
+        tags=tags,
+    )
+
+
+class _TagTable:
+    """The idf of each tag and category, and each post's total of them."""
+
+    def __init__(self, scorer: Scorer) -> None:
+        n = max(scorer.doc_count, 1)
+        self.weights: dict[tuple[str, str], float] = {}
+        self.totals = np.zeros(scorer.doc_count_all, np.float32)
+        for fieldname, factor in (("tags", 1.0), ("categories", CATEGORY_FACTOR)):
+            values, value_idx, docs = scorer.keyword_pairs(fieldname)
+            if not values:
+                continue
+            df = np.bincount(value_idx, minlength=len(values))
+            idf = factor * np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            self.totals += np.bincount(docs, weights=idf[value_idx],
+                                       minlength=scorer.doc_count_all).astype(np.float32)
+            self.weights.update(((fieldname, v), float(w)) for v, w in zip(values, idf))
+
+
+class _Stats:
+    """Collection statistics of one index generation, computed as they are needed."""
+
+    DF_CACHE = 100_000
+
+    def __init__(self) -> None:
+        self.tag_table: _TagTable | None = None
+        self._df: dict[tuple[tuple[str, ...], str], int] = {}
+
+    def doc_frequency(self, scorer: Scorer, fields: tuple[str, ...], term: str) -> int:
+        """Posts containing the term in the first of `fields` that has it."""
+        df = self._df.get((fields, term))
+        if df is None:
+            reader = scorer.searcher.reader()
+            df = next((n for n in (reader.doc_frequency(f, term) for f in fields) if n), 0)
+            if len(self._df) >= self.DF_CACHE:
+                self._df.clear()
+            self._df[fields, term] = df
+        return df
+
+    def tags(self, scorer: Scorer) -> _TagTable:
+        if self.tag_table is None:
+            self.tag_table = _TagTable(scorer)
+        return self.tag_table
+
+
+# A Scorer serves one index generation; its statistics go when it goes.
+_stats_of: weakref.WeakKeyDictionary[Scorer, _Stats] = weakref.WeakKeyDictionary()
+
+
+def _stats(scorer: Scorer) -> _Stats:
+    stats = _stats_of.get(scorer)
+    if stats is None:
+        stats = _stats_of[scorer] = _Stats()
+    return stats
+
+
+def tag_scores(scorer: Scorer, tags: Sequence[str], categories: Sequence[str]) -> np.ndarray:
+    """idf-weighted Jaccard similarity of every post's tags and categories to these."""
+    table = _stats(scorer).tags(scorer)
+    shared = np.zeros(scorer.doc_count_all, np.float32)
+    mine = 0.0
+    for fieldname, values in (("tags", tags), ("categories", categories)):
+        for value in dict.fromkeys(values):
+            weight = table.weights.get((fieldname, value))
+            if weight is None:  # a value no post has: it only widens the union
+                weight = _unseen_weight(scorer, fieldname)
+            else:
+                shared[scorer.postings(fieldname, value)[0]] += weight
+            mine += weight
+    union = mine + table.totals - shared
+    return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+
+
+def _unseen_weight(scorer: Scorer, fieldname: str) -> float:
+    n = max(scorer.doc_count, 1)
+    factor = 1.0 if fieldname == "tags" else CATEGORY_FACTOR
+    return factor * math.log(1.0 + (n + 0.5) / 0.5)
+
+
+def suggest_tags(closest: Sequence[RelatedPost], given: Sequence[str]) -> list[SuggestedTag]:
+    """Tags of the closest posts, weighted by their similarity; given tags excluded."""
+    taken = {_fold(t) for t in given}
+    total = sum(p.score for p in closest)
+    weights: dict[str, float] = {}
+    for post in closest:
+        for tag in post.tags:
+            if _fold(tag) not in taken:
+                weights[tag] = weights.get(tag, 0.0) + post.score
+    ranked = sorted(weights.items(), key=lambda tw: (-tw[1], tw[0]))
+    return [SuggestedTag(tag, round(w / total, 4)) for tag, w in ranked[:MAX_SUGGESTIONS]
+            if total and w / total >= MIN_SUGGESTION]
+
+
+def _shown(selected: Sequence[tuple[KeyTerm, float]]) -> list[str]:
+    return list(dict.fromkeys(k.surface for k, _ in selected))
+
+
+def _fold(tag: str) -> str:
+    return unicodedata.normalize("NFKC", tag).casefold()
+
+
+def _scorer(searcher: Searcher) -> Scorer:
+    # the Searcher swaps its scorer on refresh(), so it is fetched per call
+    return searcher._scorer  # noqa: SLF001 (query.Searcher has no public accessor yet)
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]

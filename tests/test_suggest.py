@@ -1,0 +1,134 @@
+"""Completions over the sample posts: what they offer, their order and
+counts, partial kana and romaji, and input that must never raise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search.errors import QueryError
+from search.query import Searcher
+from search.suggest import KINDS, MAX_SUGGESTIONS
+
+
+@pytest.fixture(scope="module")
+def searcher(index_dir: Path):
+    with Searcher(index_dir) as s:
+        s.warm()
+        yield s
+
+
+def texts(searcher: Searcher, q: str, limit: int = 8) -> list[str]:
+    return [s.text for s in searcher.suggest(q, limit).suggestions]
+
+
+@pytest.mark.parametrize("typed,expected", [
+    ("こうそ", "高速"),  # partial reading of 高速化
+    ("コウソ", "高速"),
+    ("kouso", "高速"),  # partial romaji
+    ("kous", "高速"),  # s: the next kana is being typed
+    ("高速", "高速"),
+    ("ちょさく", "著作権"),  # the tag
+    ("ひどう", "非同期処理"),
+    ("はんどう", "半導体"),
+    ("りょうし", "量子"),
+    ("ryoushi", "量子"),
+    ("監", "監視"),
+    ("せきゅ", "セキュリティ"),  # hiragana for a katakana word
+    ("kube", "Kubernetes"),
+    ("Kube", "Kubernetes"),
+    ("ＫＵＢＥ", "Kubernetes"),  # full width
+    ("pyth", "Python"),
+    ("postg", "PostgreSQL"),
+])
+def test_partial_input_is_completed(searcher: Searcher, typed: str, expected: str) -> None:
+    found = texts(searcher, typed)
+    assert any(expected in text for text in found), found
+
+
+def test_titles_are_found_by_any_of_their_words(searcher: Searcher) -> None:
+    titles = [s for s in searcher.suggest("非同", 20).suggestions if s.kind == "title"]
+    assert [s.slug for s in titles] == ["python-asyncio"]
+    assert titles[0].text.startswith("Pythonの非同期処理入門")
+    assert titles[0].url and titles[0].count == 1
+    # and by reading
+    assert "python-asyncio" in [s.slug for s in searcher.suggest("ひどう", 20).suggestions]
+
+
+def test_earlier_words_are_kept(searcher: Searcher) -> None:
+    assert "python 非同期処理" in texts(searcher, "python 非同")
+    assert "サーバーの監視" in texts(searcher, "サーバーの監")  # no space: the last word is completed
+
+
+@pytest.mark.parametrize("typed", ["a", "デ", "こ", "k", "s", "ai", "2", "サ", "の"])
+@pytest.mark.parametrize("limit", [1, 3, 8, MAX_SUGGESTIONS])
+def test_ranked_by_count_and_limit_respected(searcher: Searcher, typed: str, limit: int) -> None:
+    found = searcher.suggest(typed, limit).suggestions
+    assert len(found) <= limit
+    keys = [(-s.count, KINDS.index(s.kind)) for s in found]
+    assert keys == sorted(keys)
+    assert len({(s.kind, s.text) for s in found}) == len(found)
+    assert all(s.count >= 1 and s.kind in KINDS for s in found)
+
+
+def test_more_asked_extends_fewer_asked(searcher: Searcher) -> None:
+    assert texts(searcher, "デ", 20)[:5] == texts(searcher, "デ", 5)
+
+
+def test_tag_counts_are_post_counts(searcher: Searcher) -> None:
+    tags = {t["value"]: t["count"] for t in searcher.tags()["tags"]}
+    for s in searcher.suggest("a", 20).suggestions + searcher.suggest("ク", 20).suggestions:
+        if s.kind == "tag":
+            assert s.count == tags[s.text]
+
+
+@pytest.mark.parametrize("word", ["kubectl", "asyncio", "chmod", "trainium"])
+def test_word_counts_are_post_counts(searcher: Searcher, word: str) -> None:
+    found = {s.text: s for s in searcher.suggest(word[:4], 20).suggestions}
+    result = searcher.search(word, per_page=50)
+    assert found[word].count == result.total
+
+
+def test_a_word_that_is_also_a_tag_is_offered_once(searcher: Searcher) -> None:
+    found = searcher.suggest("kubernetes", 20).suggestions
+    assert [s.text.lower() for s in found if s.kind != "title"] == ["kubernetes"]
+
+
+@pytest.mark.parametrize("typed", ["こうそ", "kouso", "デ", "サーバーの監", "python 非同", "ai", "監"])
+def test_every_suggestion_finds_posts(searcher: Searcher, typed: str) -> None:
+    for s in searcher.suggest(typed, 20).suggestions:
+        assert searcher.search(s.text).total >= 1, s
+
+
+HOSTILE = [
+    "", " ", "\x00", "サーバー\x00運用", "\ud800", "\udfff高速", "a\ud83d", "*", "a*", "**", "~", "(" * 200,
+    "😀", "🙂🚀", "あ" * 10_000, "x" * 10_000, "AI " * 4000, "\u202e", "ｰ", "ー", "っ", "ん", "'", "-", "n'",
+    "<script>", "%", "\\", "title:", "\u3000",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[repr(t[:12]) for t in HOSTILE])
+def test_hostile_input_never_raises(searcher: Searcher, text: str) -> None:
+    result = searcher.suggest(text, 8)
+    assert len(result.suggestions) <= 8
+    assert len(result.query) <= 256
+    result.to_dict()
+
+
+def test_nothing_typed_suggests_nothing(searcher: Searcher) -> None:
+    assert searcher.suggest("   ").suggestions == []
+
+
+@pytest.mark.parametrize("limit", [0, -1, MAX_SUGGESTIONS + 1])
+def test_limit_out_of_range_is_refused(searcher: Searcher, limit: int) -> None:
+    with pytest.raises(QueryError):
+        searcher.suggest("a", limit)
+
+
+def test_to_dict_shape(searcher: Searcher) -> None:
+    data = searcher.suggest("非同", 20).to_dict()
+    assert set(data) == {"query", "suggestions"} and data["query"] == "非同"
+    for s in data["suggestions"]:
+        keys = {"text", "kind", "count"} | ({"slug", "url"} if s["kind"] == "title" else set())
+        assert set(s) == keys
