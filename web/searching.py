@@ -78,6 +78,7 @@ class SharedSearcher:
 
     def _changed(self) -> None:
         assert self._searcher is not None
+        self._searcher.warm()  # per-version tables (lengths, facets, readings) up front
         gen = self._searcher.generation
         self._state = IndexState(self._searcher.version, gen, self._searcher.doc_count)
         self.cache.clear()  # entries of older versions can never be served again
