@@ -47,16 +47,21 @@ def read_queries() -> list[str]:
 
 def ensure_index() -> Path:
     sys.path.insert(0, str(REPO))
+    from search.errors import SearchError
     from search.indexer import build_index
-    from search.schema import index_exists
+    from search.schema import open_index
 
-    if index_exists(INDEX):
-        return INDEX
     site = unpacked_corpus()
     if site is None:
         sys.exit("bench/load.py: the ja-docs corpus is missing (see bench/corpus.py)")
+    try:
+        open_index(INDEX)  # exists and has this blogsearch's schema version
+    except SearchError:
+        pass
+    else:
+        return INDEX
     print(f"indexing {site} into {INDEX} ...", file=sys.stderr)
-    report = build_index(site, INDEX)
+    report = build_index(site, INDEX, rebuild=True)
     print(report.summary(), file=sys.stderr)
     return INDEX
 

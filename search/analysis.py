@@ -28,14 +28,18 @@ from search.morph import analyze, fold, normalize_term, original_span
 _CJK_RUN = re.compile(r"[\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3005]{3,}")
 
 
-class JapaneseAnalyzer(Tokenizer):
-    """Morphological tokens; positions count kept tokens only."""
+class _StatelessTokenizer(Tokenizer):
+    """A tokenizer without settings: equal to every instance of its class."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+
+class JapaneseAnalyzer(_StatelessTokenizer):
+    """Morphological tokens; positions count kept tokens only."""
 
     def __call__(
         self,
@@ -81,14 +85,8 @@ class JapaneseAnalyzer(Tokenizer):
             yield t
 
 
-class CjkBigramAnalyzer(Tokenizer):
+class CjkBigramAnalyzer(_StatelessTokenizer):
     """Overlapping character bigrams of kanji/katakana runs."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
 
     def __call__(
         self,

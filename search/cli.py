@@ -274,8 +274,9 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(1, width - used)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    """Run a command; `parser` lets the web package add its own (serve)."""
+    args = (parser or build_parser()).parse_args(argv)
     try:
         return args.func(args)
     except SearchError as e:

@@ -414,29 +414,43 @@ class Searcher:
         coverage = np.zeros(sc.doc_count_all, np.float32)
         total_idf = 0.0
         for term in plan.terms:
-            matched: list[np.ndarray] = []
-            for fieldname, boost in FIELD_BOOSTS.items():
-                docs, s = sc.bm25(fieldname, term.text)
-                scores[docs] += boost * term.weight * s
-                matched.append(docs)
-            docs = np.unique(np.concatenate(matched))
-            idf = math.log(1.0 + (sc.doc_count - len(docs) + 0.5) / (len(docs) + 0.5))
+            docs = self._add_word((term,), scores)
+            idf = self._idf(len(docs))
             coverage[docs] += idf * term.weight
             total_idf += idf * term.weight
-        for run in plan.ngram_runs:
-            for fieldname, boost in NGRAM_FIELDS.items():
-                docs, s = sc.all_of(fieldname, run)
-                scores[docs] += boost * NGRAM_BOOST * s / max(len(run), 1)
+        self._add_runs(plan.ngram_runs, scores)
         for group in plan.readings:  # each counts as one more word of the query
             group_scores = self._reading_scores(group)
             docs = np.flatnonzero(group_scores)
             scores += group_scores
-            idf = math.log(1.0 + (sc.doc_count - len(docs) + 0.5) / (len(docs) + 0.5))
+            idf = self._idf(len(docs))
             coverage[docs] += idf
             total_idf += idf
         if total_idf:
             scores *= 1.0 + COVERAGE_WEIGHT * coverage / total_idf
         return scores
+
+    def _add_word(self, alternatives: Sequence[QueryTerm], scores: np.ndarray) -> np.ndarray:
+        """Add the BM25F scores of one query word (or its alternatives) to
+        `scores`; return the documents that contain it."""
+        matched: list[np.ndarray] = []
+        for term in alternatives:
+            for fieldname, boost in FIELD_BOOSTS.items():
+                docs, s = self._scorer.bm25(fieldname, term.text)
+                scores[docs] += boost * term.weight * s
+                matched.append(docs)
+        return np.unique(np.concatenate(matched)) if matched else np.zeros(0, np.int32)
+
+    def _add_runs(self, runs: Sequence[Sequence[str]], scores: np.ndarray) -> None:
+        """Add the low-weight scores of the bigram view for kanji/katakana runs."""
+        for run in runs:
+            for fieldname, boost in NGRAM_FIELDS.items():
+                docs, s = self._scorer.all_of(fieldname, run)
+                scores[docs] += boost * NGRAM_BOOST * s / max(len(run), 1)
+
+    def _idf(self, df: int) -> float:
+        n = self._scorer.doc_count
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def _reading_scores(self, group: ReadingGroup) -> np.ndarray:
         """Scores of the words a chunk is read as: an OR of every candidate,
@@ -447,20 +461,11 @@ class Searcher:
         coverage = np.zeros(sc.doc_count_all, np.float32)
         total_idf = 0.0
         for segment in group.segments:
-            matched: list[np.ndarray] = []
-            for term in segment:
-                for fieldname, boost in FIELD_BOOSTS.items():
-                    docs, s = sc.bm25(fieldname, term.text)
-                    scores[docs] += boost * term.weight * s
-                    matched.append(docs)
-            docs = np.unique(np.concatenate(matched))
-            idf = math.log(1.0 + (sc.doc_count - len(docs) + 0.5) / (len(docs) + 0.5))
+            docs = self._add_word(segment, scores)
+            idf = self._idf(len(docs))
             coverage[docs] += idf
             total_idf += idf
-        for run in group.runs:
-            for fieldname, boost in NGRAM_FIELDS.items():
-                docs, s = sc.all_of(fieldname, run)
-                scores[docs] += boost * NGRAM_BOOST * s / max(len(run), 1)
+        self._add_runs(group.runs, scores)
         if total_idf:
             scores *= (1.0 + COVERAGE_WEIGHT * coverage / total_idf) / (1.0 + COVERAGE_WEIGHT)
         return READING_WEIGHT * scores

@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--base-url", app["BASE_URL"])
     _option(p, "--cors-origins", app["CORS_ORIGINS"])
     _option(p, "--timezone", app["TIMEZONE"])
+    _option(p, "--query-log", app["QUERY_LOG"])
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
     p.set_defaults(func=cmd_serve)
     return parser
@@ -61,7 +62,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except SearchError as e:  # serve anyway: /readyz says 503 until the index is there
         print(f"blogsearch: warning: {e}", file=sys.stderr)
     app_config = {"INDEX": args.index, "CACHE_SIZE": args.cache_size, "BASE_URL": args.base_url,
-                  "CORS_ORIGINS": args.cors_origins, "TIMEZONE": args.timezone}
+                  "CORS_ORIGINS": args.cors_origins, "TIMEZONE": args.timezone,
+                  "QUERY_LOG": args.query_log}
     options = gunicorn_options(args.host, args.port, args.workers, args.threads, args.access_log)
     print(f"serving http://{args.host}:{args.port}/ with {args.workers} workers", file=sys.stderr)
     serve(app_config, options)
@@ -69,14 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except SearchError as e:
-        print(f"blogsearch: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return search_cli.main(argv, build_parser())
 
 
 if __name__ == "__main__":
