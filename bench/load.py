@@ -25,6 +25,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BLOGSEARCH_")}
         self.log = open(CACHE / "bench-server.log", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "serve", "--index", str(index), "--host", HOST,
+            [sys.executable, "-m", "web.cli", "serve", "--query-log", tempfile.mkdtemp(prefix="blogsearch-querylog-"), "--index", str(index), "--host", HOST,
              "--port", str(self.port), "--workers", str(workers), "--threads", str(threads),
              "--cache-size", str(cache_size)],
             cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT,

@@ -311,6 +311,8 @@ class Searcher:
 
     def warm(self) -> None:
         """Load what every query needs (field lengths, facet tables) up front."""
+        if self.doc_count == 0:
+            return  # nothing to load (and Whoosh has no columns to read)
         sc = self._scorer
         for fieldname in ("title", "body", "tags_text", "title_ngram", "body_ngram"):
             sc.lengths(fieldname)

@@ -38,7 +38,8 @@ def posts_copy(tmp_path: Path) -> Path:
 def app(index_dir: Path) -> Flask:
     from web import create_app
 
-    return create_app({"TESTING": True, "INDEX": str(index_dir), "TIMEZONE": "Asia/Tokyo"})
+    return create_app({"TESTING": True, "INDEX": str(index_dir), "TIMEZONE": "Asia/Tokyo",
+                       "QUERY_LOG": ""})
 
 
 @pytest.fixture

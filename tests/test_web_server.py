@@ -56,7 +56,7 @@ def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) ->
 @contextmanager
 def running_server(index: Path, log: Path, *args: str) -> Iterator[int]:
     port = free_port()
-    command = [sys.executable, "-m", "web.cli", "serve", "--index", str(index),
+    command = [sys.executable, "-m", "web.cli", "serve", "--query-log", "", "--index", str(index),
                "--host", "127.0.0.1", "--port", str(port), "--workers", "2", *args]
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, cwd=REPO, env=clean_env(), stdout=out, stderr=subprocess.STDOUT)

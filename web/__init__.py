@@ -13,6 +13,7 @@ from flask import Flask
 
 from web import api, health, pages, widget
 from web.cors import register_cors
+from web.editor import register_editor
 from web.errors import register_error_handlers
 from web.guards import register_guards
 from web.params import MAX_QUERY_CHARS
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_guards(app)
     register_error_handlers(app)
     register_cors(app)
+    register_editor(app)  # after register_guards: draft routes get a larger body limit
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from web.data import post_data, search_data, shared_searcher, tags_data
+from web.editor import record_search
 from web.errors import ApiError
 from web.http_cache import cacheable
 from web.openapi import openapi_spec
@@ -23,7 +24,10 @@ _NUMBER = re.compile(r"[0-9]{1,9}")
 @bp.get("/search")
 @cacheable
 def search() -> ResponseReturnValue:
-    return jsonify(search_data(parse_search_params(request.args)))
+    params = parse_search_params(request.args)
+    result = search_data(params)
+    record_search(params, result)  # never fails the search
+    return jsonify(result)
 
 
 @bp.get("/suggest")

@@ -43,6 +43,11 @@ _COMMON_ERRORS = {
     "503": _error("The index is missing, being built, or from another blogsearch version."),
 }
 
+_SLUG = {"name": "slug", "in": "path", "required": True, "schema": _STR}
+_LIMIT = _query("limit", "Most related posts to return (`invalid_limit` otherwise).",
+                {"type": "integer", "minimum": 1, "maximum": 20, "default": 5})
+_DRAFT_MAX_BYTES = 256 * 1024  # web.editor.DRAFT_MAX_BYTES (not imported: web.editor imports this package)
+
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {
@@ -129,6 +134,67 @@ SPEC: dict[str, Any] = {
                 "parameters": [{"name": "slug", "in": "path", "required": True, "schema": _STR}],
                 "responses": {"200": _ok("Post", "The post (without its body)."),
                               "404": _error("No post with this slug is indexed."),
+                              **_COMMON_ERRORS},
+            }
+        },
+        "/api/related/{slug}": {
+            "get": {
+                "operationId": "relatedPosts",
+                "summary": "Posts related to a post",
+                "description": (
+                    "The posts sharing the most key content words (nouns weigh most) and tags "
+                    "with this post, best first; each names the shared words and tags."
+                ),
+                "parameters": [_SLUG, _LIMIT],
+                "responses": {"200": _ok("RelatedResult", "Related posts, best first."),
+                              "404": _error("No post with this slug is indexed (`post_not_found`)."),
+                              **_COMMON_ERRORS},
+            }
+        },
+        "/api/related": {
+            "post": {
+                "operationId": "relatedToDraft",
+                "summary": "Related posts, suggested tags and repeated passages for a draft",
+                "description": (
+                    "The draft is JSON (`{\"title\", \"body\", \"tags\"?}`; `body` is taken as "
+                    "plain text and offsets in `duplicates` point into it) or a Markdown file "
+                    "(`Content-Type: text/markdown`, UTF-8, YAML front matter with `title`, "
+                    "`tags`, `categories` optional; offsets point into its plain text). "
+                    "The answer adds `duplicates`: paragraphs repeated inside the draft and "
+                    "passages it shares with posts. Nothing is stored. Not cached."
+                ),
+                "parameters": [_LIMIT],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Draft"}},
+                    "text/markdown": {"schema": {"type": "string", "maxLength": _DRAFT_MAX_BYTES}},
+                }},
+                "responses": {
+                    "200": {"description": "Related posts, tags to add, repeated passages.",
+                            "content": {"application/json": {"schema": {
+                                "$ref": "#/components/schemas/DraftResult"}}}},
+                    "400": _error("Invalid JSON (`invalid_json`), no body text (`missing_body`), "
+                                  "bad `tags` or `title`, unreadable front matter (`invalid_draft`), "
+                                  "not UTF-8, or a bad `limit`."),
+                    "405": _error("Only POST is allowed."),
+                    "413": _error(f"The body is over {_DRAFT_MAX_BYTES} bytes (`payload_too_large`) "
+                                  "or the draft over 200,000 characters (`draft_too_large`)."),
+                    "415": _error("Neither `application/json` nor `text/markdown`."),
+                    "503": _COMMON_ERRORS["503"],
+                },
+            }
+        },
+        "/api/duplicates/{slug}": {
+            "get": {
+                "operationId": "duplicates",
+                "summary": "Repeated passages of a post",
+                "description": (
+                    "Paragraphs repeated inside the post (`exact`, `near`, `contained`) and "
+                    "passages it shares with other posts, each with both locations "
+                    "(paragraph number and character offsets into the post's plain text)."
+                ),
+                "parameters": [_SLUG],
+                "responses": {"200": _ok("DuplicateReport", "The post's repeated passages."),
+                              "404": _error("No post with this slug is indexed (`post_not_found`)."),
                               **_COMMON_ERRORS},
             }
         },
@@ -244,6 +310,86 @@ SPEC: dict[str, Any] = {
                     "properties": {"code": {"type": "string", "description": "Stable, machine-readable."},
                                    "message": {"type": "string", "description": "For people."}},
                 }},
+            },
+            "RelatedPost": {
+                "type": "object",
+                "required": ["slug", "url", "title", "score", "shared_terms", "shared_tags",
+                             "shared_categories", "tags"],
+                "properties": {
+                    "slug": _STR, "url": _STR, "title": _STR,
+                    "score": {"type": "number", "minimum": 0, "maximum": 1},
+                    "shared_terms": {**_STR_LIST, "description":
+                                     "Words of the source this post also uses, strongest first."},
+                    "shared_tags": _STR_LIST, "shared_categories": _STR_LIST,
+                    "tags": {**_STR_LIST, "description": "All of this post's tags."},
+                },
+            },
+            "RelatedResult": {
+                "type": "object", "required": ["slug", "title", "key_terms", "related"],
+                "properties": {
+                    "slug": _STR, "title": _STR,
+                    "key_terms": {**_STR_LIST, "description": "The words the search used, strongest first."},
+                    "related": {"type": "array", "items": {"$ref": "#/components/schemas/RelatedPost"}},
+                },
+            },
+            "Draft": {
+                "type": "object", "required": ["body"],
+                "properties": {
+                    "title": _STR,
+                    "body": {"type": "string", "minLength": 1, "description": "Plain text (Markdown is fine)."},
+                    "tags": {"type": "array", "maxItems": 20, "items": _STR,
+                             "description": "Tags already chosen (a comma-separated string is accepted too)."},
+                },
+            },
+            "SuggestedTag": {
+                "type": "object", "required": ["tag", "score"],
+                "properties": {"tag": _STR, "score": {"type": "number", "minimum": 0, "maximum": 1,
+                                                      "description": "Share of the closest posts' similarity carrying the tag."}},
+            },
+            "DraftResult": {
+                "type": "object", "required": ["title", "key_terms", "related", "suggested_tags", "duplicates"],
+                "properties": {
+                    "title": _STR,
+                    "key_terms": _STR_LIST,
+                    "related": {"type": "array", "items": {"$ref": "#/components/schemas/RelatedPost"}},
+                    "suggested_tags": {"type": "array", "items": {"$ref": "#/components/schemas/SuggestedTag"}},
+                    "duplicates": {"$ref": "#/components/schemas/DuplicateReport"},
+                },
+            },
+            "Location": {
+                "type": "object", "required": ["slug", "paragraph", "start", "end"],
+                "properties": {"slug": {"type": "string", "description": "Empty for a draft."},
+                               "paragraph": {"type": "integer", "description": "0-based."},
+                               "start": {"type": "integer", "description": "Character offset into the plain text."},
+                               "end": {"type": "integer"}},
+            },
+            "Repeat": {
+                "type": "object",
+                "required": ["kind", "similarity", "first", "second", "chars", "excerpt", "posts"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["exact", "near", "contained", "sentence"]},
+                    "similarity": {"type": "number"},
+                    "first": {"allOf": [{"$ref": "#/components/schemas/Location"}],
+                              "description": "The earlier paragraph, or the other post's."},
+                    "second": {"allOf": [{"$ref": "#/components/schemas/Location"}],
+                               "description": "The repeating paragraph of the checked text."},
+                    "chars": {"type": "integer"}, "excerpt": _STR,
+                    "posts": {"type": "integer", "description": "Across posts: other posts with the passage."},
+                },
+            },
+            "DuplicateReport": {
+                "type": "object",
+                "required": ["slug", "title", "paragraphs", "repeated", "shared",
+                             "repeated_chars", "shared_chars"],
+                "properties": {
+                    "slug": {"type": "string", "description": "Empty for a draft."},
+                    "title": _STR, "paragraphs": {"type": "integer"},
+                    "repeated": {"type": "array", "items": {"$ref": "#/components/schemas/Repeat"},
+                                 "description": "Inside the text."},
+                    "shared": {"type": "array", "items": {"$ref": "#/components/schemas/Repeat"},
+                               "description": "With other posts."},
+                    "repeated_chars": {"type": "integer"}, "shared_chars": {"type": "integer"},
+                },
             },
             "Health": {"type": "object", "required": ["status"], "properties": {"status": _STR}},
             "Ready": {

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from web.data import search_data, tags_data
+from web.editor import record_search
 from web.errors import ApiError
 from web.http_cache import cacheable
 from web.params import MAX_RESULT_WINDOW, SearchParams, parse_search_params
@@ -82,6 +83,7 @@ def home() -> ResponseReturnValue:
 def search() -> ResponseReturnValue:
     params = parse_search_params(request.args)
     result = None if params.empty else search_data(params)
+    record_search(params, result)  # never fails the search
 
     def page_url(n: int) -> str:
         return url_for("pages.search", **params.to_args(page=n))

@@ -59,6 +59,13 @@ def _base_url(value: Any) -> str:
     return str(value).strip().rstrip("/")
 
 
+def _optional_path(value: Any) -> str | None:
+    """A folder, or None (off) for an empty value."""
+    if value is None:
+        return None
+    return str(value).strip() or None
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -83,6 +90,9 @@ APP_SETTINGS = (
             "relative post links on the search pages are made absolute with it"),
     Setting("TIMEZONE", DEFAULT_TIMEZONE, _timezone,
             "time zone of the `from`/`to` dates (the blog's time zone)"),
+    Setting("QUERY_LOG", "querylog", _optional_path,
+            "folder of the search log (queries, result counts and filters; never addresses or "
+            "cookies) read by `blogsearch report` and /editor/report; empty disables logging"),
 )
 
 # Settings of the server process (blogsearch serve).

@@ -81,7 +81,7 @@ def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> htt
 @contextmanager
 def blogsearch_server(index: Path, log: Path, port: int, *args: str) -> Iterator[int]:
     """`blogsearch serve` on `port` of 127.0.0.1 until the block ends."""
-    command = [sys.executable, "-m", "web.cli", "serve", "--index", str(index), "--host", "127.0.0.1",
+    command = [sys.executable, "-m", "web.cli", "serve", "--query-log", "", "--index", str(index), "--host", "127.0.0.1",
                "--port", str(port), "--workers", "1", "--threads", "4", *args]
     env = {k: v for k, v in os.environ.items() if not k.startswith("BLOGSEARCH_")}
     with open(log, "wb") as out:

@@ -1,0 +1,365 @@
+"""Editor tools on the web (issue 4): related posts, suggested tags and repeated
+passages over the API and on /editor, and the search log with /editor/report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from search.drafts import MAX_DRAFT_CHARS
+from search.indexer import build_index
+from search.posts import SiteConfig
+from search.query import Searcher
+from search.related import related_posts
+from web import create_app
+from web.editor import DRAFT_MAX_BYTES, mark_terms
+from web.openapi import SPEC
+
+POSTGRES = ("postgresql-backup", "postgresql-index-design")
+DRAFT_TITLE = "PostgreSQLのレプリケーションとバックアップ"
+DRAFT_BODY = (
+    "PostgreSQLのデータベースを運用するとき、バックアップとリストアの手順は欠かせません。"
+    "pg_dumpで論理バックアップを取り、pg_basebackupとWALアーカイブでポイントインタイムリカバリに備えます。\n\n"
+    "インデックスの設計も見直し、クエリの実行計画をEXPLAINで確認しました。"
+)
+REPEATED = (
+    "同じ段落を二度書いてしまうと、読者は記事の質を疑います。公開する前に、編集者は繰り返しを"
+    "必ず確認しておきたいものです。"
+)
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path) -> Path:
+    return tmp_path / "querylog"
+
+
+@pytest.fixture
+def app(index_dir: Path, log_dir: Path) -> Flask:
+    """The shared index, with the search log in a temporary folder."""
+    return create_app({"TESTING": True, "INDEX": str(index_dir), "TIMEZONE": "Asia/Tokyo",
+                       "QUERY_LOG": str(log_dir)})
+
+
+def _log_entries(log_dir: Path) -> list[dict]:
+    path = log_dir / "queries.jsonl"
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()] if path.exists() else []
+
+
+# --- related posts -----------------------------------------------------------
+
+
+def test_related_for_a_post_is_the_library_answer(client: FlaskClient, index_dir: Path) -> None:
+    response = client.get("/api/related/postgresql-backup")
+    assert response.status_code == 200 and response.headers["ETag"]
+    data = response.get_json()
+    assert data["slug"] == "postgresql-backup"
+    top2 = {r["slug"]: r for r in data["related"][:2]}  # as in tests/test_related.py
+    assert "PostgreSQL" in top2["postgresql-index-design"]["shared_terms"]
+    with Searcher(index_dir) as searcher:
+        assert data == json.loads(json.dumps(related_posts(searcher, "postgresql-backup", 5).to_dict()))
+    data = client.get("/api/related/postgresql-index-design?limit=2").get_json()
+    assert "postgresql-backup" in [r["slug"] for r in data["related"]] and len(data["related"]) == 2
+
+
+@pytest.mark.parametrize("limit", ["0", "21", "x", "-1", "1.5"])
+def test_bad_limit_is_400(client: FlaskClient, limit: str) -> None:
+    response = client.get(f"/api/related/postgresql-backup?limit={limit}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_limit"
+
+
+@pytest.mark.parametrize("path", ["/api/related/no-such-post", "/api/duplicates/no-such-post"])
+def test_unknown_slug_is_404_json(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "post_not_found"
+
+
+def test_draft_as_json_gets_related_posts_tags_and_duplicates(client: FlaskClient) -> None:
+    body = f"{DRAFT_BODY}\n\n{REPEATED}\n\n{REPEATED}"
+    response = client.post("/api/related", json={"title": DRAFT_TITLE, "body": body,
+                                                  "tags": ["PostgreSQL"]})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    data = response.get_json()
+    assert {r["slug"] for r in data["related"][:2]} == set(POSTGRES)
+    tags = [t["tag"] for t in data["suggested_tags"]]
+    assert "データベース" in tags and "PostgreSQL" not in tags  # given tags are not suggested
+    (repeat,) = data["duplicates"]["repeated"]
+    assert repeat["kind"] == "exact" and repeat["first"]["slug"] == ""
+    assert body[repeat["second"]["start"]:repeat["second"]["end"]] == REPEATED
+    assert body[repeat["first"]["start"]:repeat["first"]["end"]] == REPEATED
+
+
+def test_draft_as_markdown_reads_front_matter(client: FlaskClient) -> None:
+    markdown = f"---\ntitle: {DRAFT_TITLE}\ntags: [バックアップ]\n---\n\n# 見出し\n\n{DRAFT_BODY}\n"
+    response = client.post("/api/related?limit=3", data=markdown.encode("utf-8"),
+                           content_type="text/markdown; charset=utf-8")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["title"] == DRAFT_TITLE and len(data["related"]) == 3
+    assert data["related"][0]["slug"] in POSTGRES
+    assert data["related"][0]["shared_tags"] == ["バックアップ"]
+    tags = [t["tag"] for t in data["suggested_tags"]]
+    assert "PostgreSQL" in tags and "バックアップ" not in tags
+    assert data["duplicates"]["repeated"] == []
+
+
+@pytest.mark.parametrize("kwargs,code", [
+    ({"data": "{not json", "content_type": "application/json"}, "invalid_json"),
+    ({"json": ["a list"]}, "invalid_json"),
+    ({"json": {"title": "題"}}, "missing_body"),
+    ({"json": {"title": "題", "body": "   "}}, "missing_body"),
+    ({"json": {"body": "本文", "tags": [1, 2]}}, "invalid_tags"),
+    ({"json": {"body": "本文", "title": 3}}, "invalid_title"),
+    ({}, "missing_body"),
+    ({"data": b"", "content_type": "text/markdown"}, "missing_body"),
+    ({"data": "\xff\xfe".encode("latin-1"), "content_type": "text/markdown"}, "invalid_encoding"),
+    ({"data": "---\ntitle: [\n---\n本文", "content_type": "text/markdown"}, "invalid_draft"),
+])
+def test_bad_drafts_are_400(client: FlaskClient, kwargs: dict, code: str) -> None:
+    response = client.post("/api/related", **kwargs)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["code"] == code
+
+
+def test_other_content_types_are_415(client: FlaskClient) -> None:
+    response = client.post("/api/related", data="本文", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_drafts_over_the_limits_are_413(client: FlaskClient) -> None:
+    # over the draft route's body limit: refused before anything is read
+    response = client.post("/api/related", data=b"a" * (DRAFT_MAX_BYTES + 1), content_type="text/markdown")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "payload_too_large"
+    assert str(DRAFT_MAX_BYTES) in response.get_json()["error"]["message"]
+    # within the byte limit but over the library's character limit
+    body = "a" * (MAX_DRAFT_CHARS + 1)
+    for kwargs in ({"json": {"title": "t", "body": body}},
+                   {"data": body, "content_type": "text/markdown"}):
+        response = client.post("/api/related", **kwargs)
+        assert response.status_code == 413
+        assert response.get_json()["error"]["code"] == "draft_too_large"
+
+
+def test_the_larger_limit_is_for_draft_routes_only(client: FlaskClient) -> None:
+    body = "x" * 10_000
+    assert client.post("/api/related", json={"body": "本文" + body}).status_code == 200
+    response = client.get("/api/search?q=AI", data=body)
+    assert response.status_code == 413
+    assert "4096" in response.get_json()["error"]["message"]
+    assert client.get("/editor", data=body).status_code == 413
+
+
+def test_related_draft_accepts_only_post(client: FlaskClient) -> None:
+    response = client.get("/api/related")
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+
+
+# --- repeated passages -------------------------------------------------------
+
+
+@pytest.fixture
+def dup_app(posts_copy: Path, tmp_path: Path) -> Flask:
+    """data/posts plus a post with a repeated paragraph and one copying a paragraph."""
+    (posts_copy / "2026-01-10-repeated-post.md").write_text(
+        f"---\ntitle: 繰り返しのある記事\ntags: [編集]\n---\n\n前置きです。\n\n{REPEATED}\n\n"
+        f"間に別の段落があります。\n\n{REPEATED}\n", encoding="utf-8")
+    (posts_copy / "2026-01-11-copying-post.md").write_text(
+        f"---\ntitle: 写した記事\ntags: [編集]\n---\n\n書き出しです。\n\n{REPEATED}\n", encoding="utf-8")
+    index = tmp_path / "dup-index"
+    report = build_index(posts_copy, index, SiteConfig(), procs=1)
+    assert not report.errors, report.errors
+    return create_app({"TESTING": True, "INDEX": str(index), "QUERY_LOG": ""})
+
+
+def test_duplicates_of_a_post(dup_app: Flask) -> None:
+    client = dup_app.test_client()
+    response = client.get("/api/duplicates/repeated-post")
+    assert response.status_code == 200 and response.headers["ETag"]
+    data = response.get_json()
+    assert data["slug"] == "repeated-post" and data["title"] == "繰り返しのある記事"
+    (repeat,) = data["repeated"]
+    assert (repeat["kind"], repeat["first"]["paragraph"], repeat["second"]["paragraph"]) == ("exact", 1, 3)
+    assert repeat["excerpt"] and REPEATED.startswith(repeat["excerpt"].rstrip("…"))
+    assert {r["first"]["slug"] for r in data["shared"]} == {"copying-post"}
+    assert data["repeated_chars"] == repeat["chars"]
+    assert client.get("/api/duplicates/postgresql-backup").get_json()["repeated"] == []
+
+
+def test_editor_page_shows_both_locations(dup_app: Flask) -> None:
+    page = dup_app.test_client().get("/editor?slug=repeated-post").get_data(as_text=True)
+    assert "重複している文章" in page
+    assert "第4段落" in page and "第2段落" in page  # both places, 1-based
+    assert REPEATED[:20] in page
+    assert 'href="/editor?slug=copying-post"' in page
+
+
+# --- the editor page -----------------------------------------------------------
+
+
+def test_editor_form_renders_without_a_source(client: FlaskClient) -> None:
+    response = client.get("/editor")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'method="post"' in page and 'name="body"' in page and 'name="slug"' in page
+    assert "<script" not in page and "style=" not in page
+    assert response.headers.get("Set-Cookie") is None
+
+
+def test_editor_page_for_a_slug(client: FlaskClient) -> None:
+    response = client.get("/editor?slug=postgresql-backup")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "PostgreSQLのバックアップ戦略" in page
+    assert "PostgreSQLのインデックス設計" in page or "postgresql-index-design" in page
+    assert "<mark>PostgreSQL</mark>" in page  # a shared term, highlighted
+    assert 'href="/editor?slug=postgresql-index-design"' in page
+
+
+def test_editor_page_for_an_unknown_slug_is_404_html(client: FlaskClient) -> None:
+    response = client.get("/editor?slug=no-such-post")
+    assert response.status_code == 404
+    assert "ページが見つかりません" in response.get_data(as_text=True)
+
+
+def test_editor_form_post_shows_related_posts_and_suggested_tags(client: FlaskClient) -> None:
+    response = client.post("/editor", data={"title": DRAFT_TITLE, "body": DRAFT_BODY,
+                                            "tags": "PostgreSQL、運用"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers.get("Set-Cookie") is None
+    page = response.get_data(as_text=True)
+    assert "おすすめのタグ" in page and "#データベース" in page
+    assert "<mark>PostgreSQL</mark>" in page
+    assert 'href="/editor?slug=postgresql-index-design"' in page
+    assert DRAFT_TITLE in page  # the form keeps what was typed
+
+
+def test_editor_form_post_without_body_is_400_with_the_form(client: FlaskClient) -> None:
+    response = client.post("/editor", data={"title": "題だけ", "body": ""})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "本文を入力してください" in page and 'value="題だけ"' in page
+
+
+def test_editor_escapes_a_draft_with_script(client: FlaskClient) -> None:
+    evil = '<script>alert("x")</script>'
+    body = f"{DRAFT_BODY}\n\n{evil}PostgreSQLの話です。{REPEATED}\n\n{evil}PostgreSQLの話です。{REPEATED}"
+    response = client.post("/editor", data={"title": evil, "body": body, "tags": evil})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<script" not in page
+    assert "&lt;script&gt;" in page
+    assert "<mark>PostgreSQL</mark>" in page  # markup is still there
+
+
+def test_mark_terms_cuts_text_at_the_terms() -> None:
+    out = mark_terms('<b>PostgreSQL</b> と postgresql', ["PostgreSQL", "<b>", "SQL"])
+    assert out == [("<b>", True), ("PostgreSQL", True), ("</b> と ", False), ("postgresql", True)]
+    assert mark_terms("<i>", []) == [("<i>", False)]
+
+
+def test_marked_terms_are_escaped_in_the_page(app: Flask) -> None:
+    with app.test_request_context():
+        macro = app.jinja_env.get_template("editor_macros.html").module.marked  # type: ignore[attr-defined]
+        html = str(macro('<b>PostgreSQL</b> & "x"', ["PostgreSQL", "<b>"]))
+    assert html == '<mark>&lt;b&gt;</mark><mark>PostgreSQL</mark>&lt;/b&gt; &amp; &#34;x&#34;'
+
+
+# --- the search log and its report -------------------------------------------------
+
+
+def test_searches_are_logged_and_reported(client: FlaskClient, log_dir: Path) -> None:
+    assert client.get("/api/search", query_string={"q": "ＰｏｓｔｇｒｅＳＱＬ  バックアップ"}).status_code == 200
+    assert client.get("/search", query_string={"q": "PostgreSQL バックアップ", "tag": "データベース"}).status_code == 200
+    zero = client.get("/api/search", query_string={"q": "xyzzyplugh"}).get_json()
+    assert zero["total"] == 0
+    client.get("/")  # not a search
+    client.get("/search")  # nothing asked
+    entries = _log_entries(log_dir)
+    assert len(entries) == 3
+    assert all(set(e) == {"time", "query", "filters", "results"} for e in entries)
+    assert entries[0]["results"] > 0 and entries[2] == {**entries[2], "query": "xyzzyplugh", "results": 0}
+    assert entries[1]["filters"]["tags"] == ["データベース"]
+
+    response = client.get("/editor/report")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert "よく検索された語" in page and "結果がなかった検索語" in page
+    assert "<strong>3</strong>回" in page
+    zero_table = page.split('class="report-table zero-results"')[1]
+    assert "xyzzyplugh" in zero_table and "バックアップ" not in zero_table
+    top = page.split("結果がなかった検索語")[0]
+    # full-width and half-width forms are one query, searched twice
+    assert "バックアップ</a></td><td>2</td><td>0</td>" in top
+
+
+def test_report_period(client: FlaskClient, log_dir: Path) -> None:
+    client.get("/api/search?q=Kubernetes")
+    page = client.get("/editor/report?since=2000-01-01&until=2000-01-02").get_data(as_text=True)
+    assert "<strong>0</strong>回" in page and "Kubernetes" not in page
+    assert client.get("/editor/report?since=2000-02-01&until=2000-01-01").status_code == 400
+    assert client.get("/editor/report?since=yesterday").status_code == 400
+
+
+def test_logging_failures_never_fail_a_search(client: FlaskClient, log_dir: Path) -> None:
+    shutil.rmtree(log_dir)
+    log_dir.write_text("a file where the folder was")
+    assert client.get("/api/search?q=Kubernetes").status_code == 200
+    assert client.get("/search?q=Kubernetes").status_code == 200
+
+
+def test_empty_setting_disables_logging(index_dir: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BLOGSEARCH_QUERY_LOG", "")
+    app = create_app({"TESTING": True, "INDEX": str(index_dir)})
+    client = app.test_client()
+    assert client.get("/api/search?q=Kubernetes").status_code == 200
+    assert list(tmp_path.iterdir()) == []  # no ./querylog, nothing written
+    page = client.get("/editor/report").get_data(as_text=True)
+    assert "検索ログは無効です" in page
+
+
+def test_query_log_setting_comes_from_the_environment(index_dir: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BLOGSEARCH_QUERY_LOG", str(tmp_path / "env-log"))
+    client = create_app({"TESTING": True, "INDEX": str(index_dir)}).test_client()
+    client.get("/api/search?q=Rust")
+    assert [e["query"] for e in _log_entries(tmp_path / "env-log")] == ["Rust"]
+
+
+def test_serve_has_a_query_log_option() -> None:
+    from web.cli import build_parser
+
+    args = build_parser().parse_args(["serve", "--index", "i", "--query-log", ""])
+    assert args.query_log is None
+    args = build_parser().parse_args(["serve", "--index", "i", "--query-log", "/var/log/bs"])
+    assert args.query_log == "/var/log/bs"
+
+
+# --- the OpenAPI description ---------------------------------------------------------
+
+
+def test_openapi_documents_the_editor_routes(client: FlaskClient) -> None:
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert set(paths["/api/related/{slug}"]) == {"get"}
+    assert set(paths["/api/related"]) == {"post"}
+    assert set(paths["/api/duplicates/{slug}"]) == {"get"}
+    content = paths["/api/related"]["post"]["requestBody"]["content"]
+    assert set(content) == {"application/json", "text/markdown"}
+    schemas = SPEC["components"]["schemas"]
+    data = client.post("/api/related", json={"title": DRAFT_TITLE, "body": DRAFT_BODY}).get_json()
+    assert set(data) == set(schemas["DraftResult"]["properties"])
+    assert set(data["related"][0]) == set(schemas["RelatedPost"]["properties"])
+    assert set(data["duplicates"]) == set(schemas["DuplicateReport"]["properties"])
+    related = client.get("/api/related/postgresql-backup").get_json()
+    assert set(related) == set(schemas["RelatedResult"]["properties"])

@@ -1,0 +1,349 @@
+"""Tools for the blog's editors (issue 4): related posts, suggested tags and
+repeated passages for a post or a draft, and a report of what readers search.
+
+JSON API (described in `web.openapi`):
+
+* `GET  /api/related/<slug>?limit=5`  — `related_posts(...).to_dict()`
+* `POST /api/related?limit=5`         — a draft as JSON `{"title", "body", "tags"?}`
+  or as a Markdown file (`Content-Type: text/markdown`, front matter optional):
+  `related_to_draft(...).to_dict()` (with `suggested_tags`) plus `duplicates`,
+  the draft's `duplicates_in_draft(...).to_dict()`, so an editor needs one call;
+* `GET  /api/duplicates/<slug>`       — `duplicates_in_post(...).to_dict()`.
+
+Pages (server-rendered, no JavaScript needed):
+
+* `GET /editor`, `GET /editor?slug=…` — the draft form, or the report for a post;
+* `POST /editor` — the report for a pasted draft (an ordinary form POST: the
+  app sets no cookies and stores nothing, so there is no session to forge and
+  no CSRF token is needed);
+* `GET /editor/report?since=&until=` — top queries and top zero-result
+  queries from the search log.
+
+Draft bodies may be up to DRAFT_MAX_BYTES; every other route keeps the
+app's 4096-byte limit (`check_body_size`). The search log is written by
+`record_search`, called from the search views; it never fails a search.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Iterable
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from search.drafts import DraftTooLarge, parse_draft
+from search.duplicates import duplicates_in_draft, duplicates_in_post
+from search.errors import PostError
+from search.query import Searcher
+from search.querylog import QueryLog, QueryLogError, report
+from search.related import PostNotFound, related_posts, related_to_draft
+from web.data import post_data, shared_searcher
+from web.errors import ApiError
+from web.http_cache import cacheable, no_store
+from web.params import SearchParams
+
+DRAFT_MAX_BYTES = 256 * 1024  # request bodies of the draft routes
+DEFAULT_LIMIT = 5
+MAX_LIMIT = 20
+REPORT_LIMIT = 20
+MAX_TAGS = 20
+MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
+QUERY_LOG_EXTENSION = "blogsearch_querylog"
+
+api_bp = Blueprint("editor_api", __name__, url_prefix="/api")
+pages_bp = Blueprint("editor", __name__)
+
+# Endpoints that read a draft from the request body.
+DRAFT_ENDPOINTS = frozenset({"editor_api.related_draft", "editor.editor_draft"})
+
+_NUMBER = re.compile(r"[0-9]{1,9}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TAG_SEPARATORS = re.compile(r"[,，、\n]+")
+
+
+# --- setup -------------------------------------------------------------------
+
+
+def register_editor(app: Flask) -> None:
+    """Blueprints, the per-route body limit and the search log (call after
+    `register_guards`, which sets the app-wide limit)."""
+    app.config["BODY_LIMIT"] = app.config["MAX_CONTENT_LENGTH"]
+    # The guard compares bodies with MAX_CONTENT_LENGTH; it is raised to the
+    # draft limit, and check_body_size, run before every other hook,
+    # holds all other routes to the app's own limit.
+    app.config["MAX_CONTENT_LENGTH"] = max(app.config["BODY_LIMIT"], DRAFT_MAX_BYTES)
+    app.before_request_funcs.setdefault(None, []).insert(0, check_body_size)
+    app.extensions[QUERY_LOG_EXTENSION] = open_query_log(app)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+    app.add_template_filter(mark_terms)
+
+
+def check_body_size() -> None:
+    limit = DRAFT_MAX_BYTES if request.endpoint in DRAFT_ENDPOINTS else current_app.config["BODY_LIMIT"]
+    request.max_content_length = limit  # also bounds bodies sent without Content-Length
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "payload_too_large", f"request bodies may be at most {limit} bytes")
+
+
+def open_query_log(app: Flask) -> QueryLog:
+    """The app's search log; switched off (with a warning) if its folder cannot be made."""
+    try:
+        return QueryLog(app.config["QUERY_LOG"])
+    except QueryLogError as e:
+        app.logger.warning("search log disabled: %s", e)
+        return QueryLog(None)
+
+
+def query_log() -> QueryLog:
+    return current_app.extensions.get(QUERY_LOG_EXTENSION) or QueryLog(None)
+
+
+def record_search(params: SearchParams, result: dict[str, Any] | None) -> None:
+    """Append one search to the log: the query (cleaned by the library), the
+    number of results and the filters — nothing about the reader. Never raises."""
+    try:
+        log = query_log()
+        if not log.enabled or result is None or params.empty:
+            return
+        log.record(params.q, int(result.get("total", 0)), {
+            "tags": list(params.tags), "category": params.category, "author": params.author,
+            "date_from": params.date_from, "date_to": params.date_to,
+            "sort": params.sort, "page": params.page,
+        })
+    except Exception:  # a full disk or a read-only folder must not fail a search
+        current_app.logger.warning("could not record a search in the search log", exc_info=True)
+
+
+# --- reading requests ----------------------------------------------------------
+
+
+def parse_limit(args: MultiDict[str, str]) -> int:
+    raw = args.get("limit", "").strip()
+    if not raw:
+        return DEFAULT_LIMIT
+    if not _NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError(400, "invalid_limit",
+                       f"limit must be a whole number between 1 and {MAX_LIMIT}, not {raw[:20]!r}")
+    return int(raw)
+
+
+def split_tags(text: str) -> list[str]:
+    """Tags typed in a form field: separated by commas, 、 or new lines."""
+    return [t.strip() for t in _TAG_SEPARATORS.split(text or "") if t.strip()][:MAX_TAGS]
+
+
+def _draft_from_json() -> tuple[str, str, list[str], list[str]]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "the request body must be a JSON object "
+                       '{"title": ..., "body": ..., "tags": [...]}')
+    title, body, tags = data.get("title", ""), data.get("body"), data.get("tags", [])
+    if title is None:
+        title = ""
+    if not isinstance(title, str):
+        raise ApiError(400, "invalid_title", "title must be a string")
+    if not isinstance(body, str) or not body.strip():
+        raise ApiError(400, "missing_body", "body must be a non-empty string")
+    if isinstance(tags, str):
+        tags = split_tags(tags)
+    if tags is None:
+        tags = []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags) or len(tags) > MAX_TAGS:
+        raise ApiError(400, "invalid_tags", f"tags must be a list of at most {MAX_TAGS} strings")
+    return title, body, tags, []
+
+
+def _draft_from_markdown() -> tuple[str, str, list[str], list[str]]:
+    try:
+        markdown = request.get_data(cache=False).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_encoding", "the Markdown draft is not valid UTF-8") from None
+    if not markdown.strip():
+        raise ApiError(400, "missing_body", "the request body is empty: send the draft's Markdown")
+    try:
+        draft = parse_draft(markdown)
+    except PostError as e:
+        raise ApiError(400, "invalid_draft", e.reason) from None
+    except DraftTooLarge as e:
+        raise _too_large(e) from None
+    if not draft.body.strip() and not draft.title.strip():
+        raise ApiError(400, "missing_body", "the draft has neither a title nor any text")
+    return draft.title, draft.body, list(draft.tags), list(draft.categories)
+
+
+def _too_large(e: DraftTooLarge) -> ApiError:
+    return ApiError(413, "draft_too_large", str(e))
+
+
+# --- the work (under the worker's searcher lock) -------------------------------
+
+
+def _post_reports(slug: str, limit: int, duplicates: bool = True) -> dict[str, Any]:
+    def work(searcher: Searcher) -> dict[str, Any]:
+        out = {"related": related_posts(searcher, slug, limit).to_dict()}
+        if duplicates:
+            out["duplicates"] = duplicates_in_post(searcher, slug).to_dict()
+        return out
+
+    try:
+        return shared_searcher().cached(("editor-post", slug, limit, duplicates), work)[1]
+    except PostNotFound:
+        raise ApiError(404, "post_not_found", f"no post with slug {slug!r} is indexed") from None
+
+
+def _draft_reports(title: str, body: str, tags: list[str], categories: list[str],
+                   limit: int) -> dict[str, Any]:
+    def work(searcher: Searcher) -> dict[str, Any]:
+        data = related_to_draft(searcher, title, body, tags, limit, categories=categories).to_dict()
+        data["duplicates"] = duplicates_in_draft(searcher, body, title).to_dict()
+        return data
+
+    try:
+        return shared_searcher().run(work)[1]
+    except DraftTooLarge as e:
+        raise _too_large(e) from None
+
+
+# --- JSON API --------------------------------------------------------------------
+
+
+@api_bp.get("/related/<slug>")
+@cacheable
+def related_post(slug: str) -> ResponseReturnValue:
+    limit = parse_limit(request.args)
+    return jsonify(_post_reports(slug, limit, duplicates=False)["related"])
+
+
+@api_bp.post("/related")
+def related_draft() -> ResponseReturnValue:
+    limit = parse_limit(request.args)
+    if request.mimetype in MARKDOWN_TYPES:
+        draft = _draft_from_markdown()
+    elif request.is_json:
+        draft = _draft_from_json()
+    elif not request.content_length:
+        raise ApiError(400, "missing_body", "send the draft as JSON or as text/markdown")
+    else:
+        raise ApiError(415, "unsupported_media_type",
+                       "send the draft as application/json or text/markdown")
+    return no_store(jsonify(_draft_reports(*draft, limit)))
+
+
+@api_bp.get("/duplicates/<slug>")
+@cacheable
+def duplicates(slug: str) -> ResponseReturnValue:
+    def work(searcher: Searcher) -> dict[str, Any]:
+        return duplicates_in_post(searcher, slug).to_dict()
+
+    try:
+        return jsonify(shared_searcher().cached(("duplicates", slug), work)[1])
+    except PostNotFound:
+        raise ApiError(404, "post_not_found", f"no post with slug {slug!r} is indexed") from None
+
+
+# --- pages -------------------------------------------------------------------------
+
+
+def mark_terms(text: str, terms: Iterable[str]) -> list[tuple[str, bool]]:
+    """`text` cut into (piece, is_a_term) pairs: each occurrence of `terms`
+    (case-insensitive, longest first) is its own piece. The `marked` macro of
+    editor.html puts term pieces in `<mark>`; Jinja escapes every piece, so
+    nothing the user sent is ever marked safe."""
+    text = text or ""
+    words = sorted({t for t in terms if t and t.strip()}, key=len, reverse=True)
+    if not words:
+        return [(text, False)] if text else []
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            parts.append((text[pos:m.start()], False))
+        parts.append((m.group(), True))
+        pos = m.end()
+    if pos < len(text):
+        parts.append((text[pos:], False))
+    return parts
+
+
+def _with_posts(related: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Related posts with their excerpt and date (from the cached post data)."""
+    out = []
+    for r in related:
+        post = post_data(r["slug"]) or {}
+        out.append({**r, "excerpt": post.get("excerpt", ""), "date": post.get("date", "")})
+    return out
+
+
+@pages_bp.get("/editor")
+@cacheable
+def editor() -> ResponseReturnValue:
+    slug = " ".join(request.args.get("slug", "").split())
+    limit = parse_limit(request.args)
+    if not slug:
+        return render_template("editor.html", form={}, result=None)
+    try:
+        data = _post_reports(slug, limit)
+    except ApiError as e:
+        if e.status == 404:
+            raise ApiError(404, "not_found", f"no post with slug {slug!r} is indexed") from None
+        raise
+    related = data["related"]
+    return render_template(
+        "editor.html", form={"slug": slug}, source={"kind": "post", "slug": slug, "title": related["title"]},
+        result={"key_terms": related["key_terms"], "related": _with_posts(related["related"]),
+                "suggested_tags": None, "duplicates": data["duplicates"]},
+    )
+
+
+@pages_bp.post("/editor")
+def editor_draft() -> ResponseReturnValue:
+    limit = parse_limit(request.args)
+    form = {"title": request.form.get("title", ""), "body": request.form.get("body", ""),
+            "tags": request.form.get("tags", "")}
+    if not form["body"].strip():
+        page = render_template("editor.html", form=form, result=None,
+                               message="本文を入力してください。")
+        return no_store((page, 400))
+    data = _draft_reports(form["title"].strip(), form["body"], split_tags(form["tags"]), [], limit)
+    return no_store(render_template(
+        "editor.html", form=form, source={"kind": "draft", "title": data["title"]},
+        result={**data, "related": _with_posts(data["related"])},
+    ))
+
+
+def _report_date(args: MultiDict[str, str], name: str) -> date | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if not _DATE.fullmatch(raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_date", f"{name} must be a date as YYYY-MM-DD, not {raw[:20]!r}") from None
+
+
+@pages_bp.get("/editor/report")
+def editor_report() -> ResponseReturnValue:
+    since, until = _report_date(request.args, "since"), _report_date(request.args, "until")
+    if since and until and since > until:
+        raise ApiError(400, "invalid_date_range", "since must not be after until")
+    log = query_log()
+    result = None
+    if log.enabled:
+        assert log.log_dir is not None
+        try:
+            result = report(log.log_dir, since, until, REPORT_LIMIT,
+                            current_app.config["TIMEZONE"]).to_dict()
+        except QueryLogError:
+            result = None
+    page = render_template("editor_report.html", enabled=log.enabled, report=result,
+                           since=since.isoformat() if since else "",
+                           until=until.isoformat() if until else "",
+                           search_url=lambda q: url_for("pages.search", q=q))
+    return no_store(page)
