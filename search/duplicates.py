@@ -93,7 +93,7 @@ class DuplicateReport:
 
 def duplicates_in_post(searcher: Searcher, slug: str, across: bool = True) -> DuplicateReport:
     """Repeated paragraphs of an indexed post, and passages it shares with others."""
-    scorer = _scorer(searcher)
+    scorer = searcher.scorer
     docnum = scorer.searcher.document_number(slug=slug)
     if docnum is None:
         raise PostNotFound(f"no post with slug {slug!r} in the index")
@@ -110,7 +110,7 @@ def duplicates_in_draft(
     Offsets point into `body` as given. Raises DraftTooLarge.
     """
     draft = make_draft(title, body)
-    return check_text(draft.body, _scorer(searcher) if searcher else None, "", draft.title)
+    return check_text(draft.body, searcher.scorer if searcher else None, "", draft.title)
 
 
 def check_text(
@@ -297,7 +297,7 @@ def blog_duplicates(searcher: Searcher, limit: int = 20) -> BlogDuplicates:
     Passages found in more than TEMPLATE_POSTS posts are templates (licence
     notes, footers) and are not counted as copies.
     """
-    scorer = _scorer(searcher)
+    scorer = searcher.scorer
     copied = _copied_passages(scorer)
     result = BlogDuplicates(0, 0, 0)
     lines = []
@@ -344,6 +344,3 @@ def _post_line(stored: dict[str, Any], copied: set[str]) -> PostDuplicates:
 def _one_per_paragraph(repeats: list[Repeat]) -> list[Repeat]:
     return list({r.second.paragraph: r for r in repeats}.values())
 
-
-def _scorer(searcher: Searcher) -> Scorer:
-    return searcher._scorer  # noqa: SLF001 (query.Searcher has no public accessor yet)

@@ -362,6 +362,11 @@ class Searcher:
         return int(self.version.rsplit(".", 1)[1])
 
     @property
+    def scorer(self) -> Scorer:
+        """Postings and statistics of the current version (changes on refresh)."""
+        return self._scorer
+
+    @property
     def doc_count(self) -> int:
         return self._searcher.doc_count()
 

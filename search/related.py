@@ -111,7 +111,7 @@ def related_posts(
     searcher: Searcher, slug: str, limit: int = 5, use_tags: bool = True
 ) -> RelatedResult:
     """The posts most related to an indexed post. Raises PostNotFound."""
-    scorer = _scorer(searcher)
+    scorer = searcher.scorer
     docnum = scorer.searcher.document_number(slug=slug)
     if docnum is None:
         raise PostNotFound(f"no post with slug {slug!r} in the index")
@@ -134,7 +134,7 @@ def related_to_draft(
 ) -> DraftResult:
     """Posts related to an unpublished text, and tags to give it. Raises DraftTooLarge."""
     draft = make_draft(title, body, tags, categories)
-    scorer = _scorer(searcher)
+    scorer = searcher.scorer
     source = Source(key_terms(draft.title, draft.body), draft.tags, draft.categories)
     ranked, selected = rank_related(scorer, source, max(limit, SUGGEST_FROM), use_tags)
     return DraftResult(
@@ -348,10 +348,6 @@ def _shown(selected: Sequence[tuple[KeyTerm, float]]) -> list[str]:
 def _fold(tag: str) -> str:
     return unicodedata.normalize("NFKC", tag).casefold()
 
-
-def _scorer(searcher: Searcher) -> Scorer:
-    # the Searcher swaps its scorer on refresh(), so it is fetched per call
-    return searcher._scorer  # noqa: SLF001 (query.Searcher has no public accessor yet)
 
 
 def _split(value: str | None) -> list[str]:
