@@ -24,6 +24,9 @@ from search.plaintext import markdown_to_text
 
 POST_SUFFIXES = (".md", ".markdown")
 MAX_POST_BYTES = 4 * 1024 * 1024
+# Values in the front matter once YAML aliases are expanded: refuses alias
+# bombs ("billion laughs"), which load in microseconds but expand when read.
+MAX_FRONT_MATTER_VALUES = 100_000
 EXCERPT_CHARS = 120
 DEFAULT_TIMEZONE = "Asia/Tokyo"
 DEFAULT_PERMALINK = "date"
@@ -180,7 +183,27 @@ def _front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
         meta = {}
     if not isinstance(meta, dict):
         raise PostError(where, "front matter is not a mapping of keys to values")
+    if _too_many_values(meta, MAX_FRONT_MATTER_VALUES):
+        raise PostError(where, f"front matter holds over {MAX_FRONT_MATTER_VALUES:,} values "
+                        "once YAML aliases are expanded (an alias bomb?)")
     return meta, content.lstrip("\n")
+
+
+def _too_many_values(value: Any, limit: int) -> bool:
+    """Whether `value` holds more than `limit` values, counting a shared
+    (aliased) value at every place it appears; stops counting at the limit."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            stack.extend(item)
+    return False
 
 
 def _one_line(e: Exception) -> str:

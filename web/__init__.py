@@ -18,6 +18,7 @@ from web.errors import register_error_handlers
 from web.guards import register_guards
 from web.params import MAX_QUERY_CHARS
 from web.searching import SharedSearcher
+from web.security import register_security
 from web.settings import APP_SETTINGS, resolve
 
 
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_guards(app)
     register_error_handlers(app)
     register_cors(app)
+    register_security(app)
     register_editor(app)  # after register_guards: draft routes get a larger body limit
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
