@@ -66,7 +66,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timezone", default=env("TIMEZONE", DEFAULT_TIMEZONE),
                    help="time zone of dates without an offset (env BLOGSEARCH_TIMEZONE, default Asia/Tokyo)")
     p.add_argument("--procs", type=int, default=None, help="processes to use (default: all cores)")
+    p.add_argument("--wait", type=float, default=float(env("INDEX_WAIT", "30")), metavar="SECONDS",
+                   help="wait this long for another index run on the same index "
+                        "(env BLOGSEARCH_INDEX_WAIT, default 30)")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("check", help="compare the index with the posts: missing, extra, stale")
+    p.add_argument("--posts", default=env("POSTS"), required=env("POSTS") is None,
+                   help="Jekyll site folder or a folder of posts (env BLOGSEARCH_POSTS)")
+    add_index_option(p)
+    p.add_argument("--base-url", default=env("BASE_URL", ""), help="as for index (env BLOGSEARCH_BASE_URL)")
+    p.add_argument("--permalink", default=env("PERMALINK", DEFAULT_PERMALINK),
+                   help="as for index (env BLOGSEARCH_PERMALINK)")
+    p.add_argument("--timezone", default=env("TIMEZONE", DEFAULT_TIMEZONE),
+                   help="as for index (env BLOGSEARCH_TIMEZONE)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("query", help="search the index")
     p.add_argument("text", help="what to search for (one argument; may contain spaces)")
@@ -125,13 +140,39 @@ def _progress(items: Iterable[Any], total: int) -> Iterable[Any]:
 
 def cmd_index(args: argparse.Namespace) -> int:
     config = SiteConfig(base_url=args.base_url, permalink=args.permalink, timezone=args.timezone)
-    report = build_index(
-        args.posts, args.index, config, rebuild=args.rebuild, procs=args.procs, progress=_progress
-    )
+    try:
+        report = build_index(
+            args.posts, args.index, config, rebuild=args.rebuild, procs=args.procs,
+            progress=_progress, wait=args.wait,
+        )
+    except OSError as e:
+        # e.g. a full disk: the index is still the last complete one
+        print(f"blogsearch: cannot write the index in {args.index}: {e.strerror or e}; "
+              f"the index is unchanged", file=sys.stderr)
+        return 2
+    if report.recovered:
+        print(f"warning: the index in {args.index} could not be read ({report.recovered}); "
+              f"rebuilt it from the posts", file=sys.stderr)
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     print(report.summary())
     return 1 if report.errors else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from search.check import check_index
+
+    config = SiteConfig(base_url=args.base_url, permalink=args.permalink, timezone=args.timezone)
+    result = check_index(args.posts, args.index, config)
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        for kind in ("missing", "extra", "stale", "errors"):
+            for item in getattr(result, kind):
+                print(f"{kind}: {item}")
+        state = "clean" if result.clean else "out of date: run `blogsearch index`"
+        print(f"{result.indexed} posts in index, {result.files} post files: {state}")
+    return 0 if result.clean else 1
 
 
 _MARK = re.compile(r"</?mark>")
