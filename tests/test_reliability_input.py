@@ -408,7 +408,7 @@ def write_hostile_posts(root: Path, outside: Path) -> tuple[dict[str, bytes], di
 
 
 CHILD = textwrap.dedent("""
-    import json, resource, sys
+    import json, sys
     from search.indexer import build_index
     from search.posts import SiteConfig
     outcome = {"uncaught": None}
@@ -419,7 +419,11 @@ CHILD = textwrap.dedent("""
     except BaseException as e:  # what the test is looking for
         import traceback
         outcome["uncaught"] = traceback.format_exc()
-    outcome["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking
+    # parent (a large pytest process), while VmHWM starts anew at exec
+    with open("/proc/self/status") as status:
+        hwm = next(line for line in status if line.startswith("VmHWM:"))
+    outcome["maxrss_kb"] = int(hwm.split()[1])
     print(json.dumps(outcome))
 """)
 
