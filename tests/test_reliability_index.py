@@ -30,7 +30,8 @@ from whoosh.filedb import filestore
 from search import indexer
 from search.check import check_index
 from search.cli import main
-from search.indexer import IndexBusyError, IndexLock, build_index, indexed_hashes
+from search.indexdir import IndexBusyError, IndexLock
+from search.indexer import build_index, indexed_hashes
 from search.schema import open_index
 
 pytestmark = pytest.mark.reliability
@@ -183,7 +184,7 @@ def test_lock_of_a_killed_indexer_is_not_stale(states: dict, tmp_path: Path) -> 
     ix = tmp_path / "ix"
     shutil.copytree(base / "ix", ix)
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time; from search.indexer import IndexLock\n"
+                               "import sys, time; from search.indexdir import IndexLock\n"
                                f"IndexLock({str(ix)!r}).__enter__(); print('locked', flush=True); "
                                "time.sleep(60)"], cwd=REPO, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
