@@ -27,7 +27,6 @@ app's 4096-byte limit (`check_body_size`). The search log is written by
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any, Iterable
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
@@ -43,7 +42,7 @@ from search.related import PostNotFound, related_posts, related_to_draft
 from web.data import post_data, shared_searcher
 from web.errors import ApiError
 from web.http_cache import cacheable, no_store
-from web.params import SearchParams
+from web.params import SearchParams, date_param
 
 DRAFT_MAX_BYTES = 256 * 1024  # request bodies of the draft routes
 DEFAULT_LIMIT = 5
@@ -60,7 +59,6 @@ pages_bp = Blueprint("editor", __name__)
 DRAFT_ENDPOINTS = frozenset({"editor_api.related_draft", "editor.editor_draft"})
 
 _NUMBER = re.compile(r"[0-9]{1,9}")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TAG_SEPARATORS = re.compile(r"[,，、\n]+")
 
 
@@ -316,21 +314,9 @@ def editor_draft() -> ResponseReturnValue:
     ))
 
 
-def _report_date(args: MultiDict[str, str], name: str) -> date | None:
-    raw = args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        if not _DATE.fullmatch(raw):
-            raise ValueError
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_date", f"{name} must be a date as YYYY-MM-DD, not {raw[:20]!r}") from None
-
-
 @pages_bp.get("/editor/report")
 def editor_report() -> ResponseReturnValue:
-    since, until = _report_date(request.args, "since"), _report_date(request.args, "until")
+    since, until = date_param(request.args, "since"), date_param(request.args, "until")
     if since and until and since > until:
         raise ApiError(400, "invalid_date_range", "since must not be after until")
     log = query_log()

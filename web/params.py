@@ -129,7 +129,8 @@ def _number(args: MultiDict[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def _date(args: MultiDict[str, str], name: str) -> date | None:
+def date_param(args: MultiDict[str, str], name: str) -> date | None:
+    """An optional YYYY-MM-DD parameter; 400 invalid_date otherwise."""
     raw = args.get(name, "").strip()
     if not raw:
         return None
@@ -165,7 +166,7 @@ def parse_search_params(args: MultiDict[str, str] | Mapping[str, str]) -> Search
             tags.append(tag)
     if len(tags) > MAX_TAGS:
         raise _bad("too_many_tags", f"at most {MAX_TAGS} tags may be given")
-    date_from, date_to = _date(args, "from"), _date(args, "to")
+    date_from, date_to = date_param(args, "from"), date_param(args, "to")
     if date_from and date_to and date_from > date_to:
         raise _bad("invalid_date_range", "from must not be after to")
     sort = args.get("sort", "").strip() or "relevance"
