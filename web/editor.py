@@ -20,7 +20,7 @@ Pages (server-rendered, no JavaScript needed):
   queries from the search log.
 
 Draft bodies may be up to DRAFT_MAX_BYTES; every other route keeps the
-app's 4096-byte limit (`check_body_size`). The search log is written by
+app's 4096-byte limit (per-endpoint limits in `web.guards`). The search log is written by
 `record_search`, called from the search views; it never fails a search.
 """
 
@@ -66,25 +66,13 @@ _TAG_SEPARATORS = re.compile(r"[,，、\n]+")
 
 
 def register_editor(app: Flask) -> None:
-    """Blueprints, the per-route body limit and the search log (call after
-    `register_guards`, which sets the app-wide limit)."""
-    app.config["BODY_LIMIT"] = app.config["MAX_CONTENT_LENGTH"]
-    # The guard compares bodies with MAX_CONTENT_LENGTH; it is raised to the
-    # draft limit, and check_body_size, run before every other hook,
-    # holds all other routes to the app's own limit.
-    app.config["MAX_CONTENT_LENGTH"] = max(app.config["BODY_LIMIT"], DRAFT_MAX_BYTES)
-    app.before_request_funcs.setdefault(None, []).insert(0, check_body_size)
+    """Blueprints, the draft routes' body limit and the search log (call after
+    `register_guards`, which enforces body limits per endpoint)."""
+    app.config["BODY_LIMITS"].update(dict.fromkeys(DRAFT_ENDPOINTS, DRAFT_MAX_BYTES))
     app.extensions[QUERY_LOG_EXTENSION] = open_query_log(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.add_template_filter(mark_terms)
-
-
-def check_body_size() -> None:
-    limit = DRAFT_MAX_BYTES if request.endpoint in DRAFT_ENDPOINTS else current_app.config["BODY_LIMIT"]
-    request.max_content_length = limit  # also bounds bodies sent without Content-Length
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "payload_too_large", f"request bodies may be at most {limit} bytes")
 
 
 def open_query_log(app: Flask) -> QueryLog:

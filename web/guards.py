@@ -31,7 +31,8 @@ def check_request() -> None:
     path, query_string = _wsgi_bytes("PATH_INFO"), _wsgi_bytes("QUERY_STRING")
     if len(path) + len(query_string) + 1 > MAX_URL_BYTES:
         raise ApiError(414, "uri_too_long", f"the URL may be at most {MAX_URL_BYTES} bytes long")
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = current_app.config["BODY_LIMITS"].get(request.endpoint, current_app.config["MAX_CONTENT_LENGTH"])
+    request.max_content_length = limit  # also bounds bodies sent without Content-Length
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "payload_too_large", f"request bodies may be at most {limit} bytes")
     raw = query_string.decode("latin-1")
@@ -54,5 +55,6 @@ def common_headers(response: Response) -> Response:
 def register_guards(app: Flask) -> None:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    app.config.setdefault("BODY_LIMITS", {})  # endpoint -> bytes, for routes that read bodies
     app.before_request(check_request)
     app.after_request(common_headers)
