@@ -29,6 +29,46 @@ class IndexBusyError(SearchError):
     """Another blogsearch index run holds the index's lock."""
 
 
+class IndexWritableError(SearchError):
+    """A process that must only read the index could change it."""
+
+
+def writable_paths(index_dir: str | os.PathLike[str]) -> list[Path]:
+    """What of the index this process could change: the folder, its files,
+    and the parent folder (where a rebuild's folder is swapped in).
+
+    Whoever can write any of them can replace the table of contents, a
+    pickle that Whoosh loads, and so run code in every process that opens
+    the index. Judged with the effective user and group ids, as the kernel
+    would; root can write everything on a writable file system.
+    """
+    target = Path(index_dir).absolute()
+    candidates = [target.parent, target]
+    if target.is_dir():
+        candidates += sorted(p for p in target.iterdir())
+    return [p for p in candidates if _can_write(p)]
+
+
+def _can_write(path: Path) -> bool:
+    if os.access in os.supports_effective_ids:
+        return os.access(path, os.W_OK, effective_ids=True)
+    return os.access(path, os.W_OK)
+
+
+def require_read_only(index_dir: str | os.PathLike[str]) -> None:
+    """Raise IndexWritableError naming what this process could write."""
+    writable = writable_paths(index_dir)
+    if not writable:
+        return
+    shown = ", ".join(str(p) for p in writable[:3]) + (f" and {len(writable) - 3} more" if len(writable) > 3 else "")
+    who = "root" if os.geteuid() == 0 else f"uid {os.geteuid()}"
+    raise IndexWritableError(
+        f"the index must be read-only for the search service, but this process ({who}) can write "
+        f"{shown}; run `blogsearch index` as another user that owns the index folder and its "
+        f"parent, and serve as a user that can only read them (or mount them read-only)"
+    )
+
+
 def has_index(index_dir: str | os.PathLike[str]) -> bool:
     """Whether `index_dir` holds an index, readable or not."""
     path = Path(index_dir)

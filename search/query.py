@@ -274,7 +274,7 @@ class Searcher:
 
     def _open(self) -> None:
         build = build_id(self.index_dir)  # read first: a swap in between is seen later
-        ix = open_index(self.index_dir)
+        ix = open_index(self.index_dir, readonly=True)  # searching never writes
         searcher = ix.searcher()
         generation = searcher.reader().generation()
         version = f"{build}.{ix.latest_generation() if generation is None else generation}"

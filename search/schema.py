@@ -83,8 +83,10 @@ def index_exists(index_dir: str | os.PathLike[str]) -> bool:
     return Path(index_dir).is_dir() and index.exists_in(str(index_dir))
 
 
-def open_index(index_dir: str | os.PathLike[str]) -> Index:
-    """Open an existing index, checking that this blogsearch can read it."""
+def open_index(index_dir: str | os.PathLike[str], readonly: bool = False) -> Index:
+    """Open an existing index, checking that this blogsearch can read it.
+
+    `readonly` opens it through a storage that refuses every write."""
     path = Path(index_dir)
     if not index_exists(path):
         raise IndexNotFoundError(
@@ -97,4 +99,4 @@ def open_index(index_dir: str | os.PathLike[str]) -> Index:
             f"this blogsearch needs version {SCHEMA_VERSION}: rebuild it with "
             f"`blogsearch index --posts DIR --index {path} --rebuild`"
         )
-    return index.open_dir(str(path))
+    return index.open_dir(str(path), readonly=readonly)

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from search.indexdir import require_read_only
 from web import api, health, pages, widget
 from web.cors import register_cors
 from web.editor import register_editor
@@ -38,6 +39,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.config.update(resolve(APP_SETTINGS, config))
     app.config.setdefault("APP_VERSION", _app_version())
+    if app.config["READ_ONLY"]:
+        require_read_only(app.config["INDEX"])  # before anything opens the index
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True

@@ -13,8 +13,11 @@ from typing import Sequence
 
 from search import cli as search_cli
 from search.errors import SearchError
+from search.indexdir import require_read_only
 from search.query import Searcher
-from web.settings import APP_SETTINGS, SERVER_SETTINGS, Setting
+from web.settings import APP_SETTINGS, SERVER_SETTINGS, Setting, SettingsError, resolve
+
+READ_ONLY = next(s for s in APP_SETTINGS if s.name == "READ_ONLY")
 
 
 def _option(p: argparse.ArgumentParser, flag: str, setting: Setting, **kwargs: object) -> None:
@@ -47,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--cors-origins", app["CORS_ORIGINS"])
     _option(p, "--timezone", app["TIMEZONE"])
     _option(p, "--query-log", app["QUERY_LOG"])
+    p.add_argument("--read-only", action="store_true", default=None,
+                   help=f"{app['READ_ONLY'].help} (env {app['READ_ONLY'].env}=1)")
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
     p.set_defaults(func=cmd_serve)
     return parser
@@ -56,6 +61,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from web.server import gunicorn_options, serve
 
     try:
+        read_only = resolve((READ_ONLY,), {"READ_ONLY": True} if args.read_only else {})["READ_ONLY"]
+    except SettingsError as e:
+        print(f"blogsearch: {e}", file=sys.stderr)
+        return 2
+    if read_only:
+        require_read_only(args.index)  # IndexWritableError: exit 2 with the reason, before gunicorn starts
+    try:
         with Searcher(args.index) as searcher:
             print(f"index {args.index}: {searcher.doc_count} posts, generation {searcher.generation}",
                   file=sys.stderr)
@@ -63,7 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"blogsearch: warning: {e}", file=sys.stderr)
     app_config = {"INDEX": args.index, "CACHE_SIZE": args.cache_size, "BASE_URL": args.base_url,
                   "CORS_ORIGINS": args.cors_origins, "TIMEZONE": args.timezone,
-                  "QUERY_LOG": args.query_log}
+                  "QUERY_LOG": args.query_log, "READ_ONLY": read_only}
     options = gunicorn_options(args.host, args.port, args.workers, args.threads, args.access_log)
     print(f"serving http://{args.host}:{args.port}/ with {args.workers} workers", file=sys.stderr)
     serve(app_config, options)

@@ -47,6 +47,17 @@ def _origins(value: Any) -> tuple[str, ...]:
     return tuple(o.strip().rstrip("/") for o in items if o and o.strip())
 
 
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false (1/0, yes/no, on/off)")
+
+
 def _timezone(value: Any) -> str:
     try:
         ZoneInfo(str(value))
@@ -90,6 +101,9 @@ APP_SETTINGS = (
             "relative post links on the search pages are made absolute with it"),
     Setting("TIMEZONE", DEFAULT_TIMEZONE, _timezone,
             "time zone of the `from`/`to` dates (the blog's time zone)"),
+    Setting("READ_ONLY", False, _flag,
+            "refuse to start unless the index folder, its files and its parent are read-only "
+            "for the server's user (production: `blogsearch index` runs as another user)"),
     Setting("QUERY_LOG", "querylog", _optional_path,
             "folder of the search log (queries, result counts and filters; never addresses or "
             "cookies) read by `blogsearch report` and /editor/report; empty disables logging"),
