@@ -290,7 +290,19 @@ class Searcher:
         self.version = version  # changes with every commit and every rebuild
 
     def close(self) -> None:
-        self._searcher.close()
+        """Release the index files now; a closed Searcher cannot search again.
+
+        Whoosh's `close()` cannot unmap a segment while buffers of it are
+        still referenced (by its own readers, by the scorer and tables), and
+        each map holds a file descriptor and, once a commit or rebuild has
+        deleted the file, its disk space. So every object of this version is
+        dropped here, not whenever this Searcher happens to be collected.
+        """
+        searcher = vars(self).pop("_searcher", None)  # None: closed already
+        vars(self).pop("_scorer", None)
+        self._readings = self._completions = None
+        if searcher is not None:
+            searcher.close()
 
     def refresh(self) -> bool:
         """Switch to the newest commit or rebuild of the index; True if it changed.

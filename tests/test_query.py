@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -158,6 +159,32 @@ def test_refresh_after_update_and_delete_has_no_stale_documents(posts_copy: Path
         assert slugs(s.search("Rust", per_page=50)).count("rust-speedup") == 1
         assert "quantum-computer-basics" not in slugs(s.search("量子ビット"))
         assert s.post("quantum-computer-basics") is None
+
+
+def open_index_files(ix: Path) -> list[str]:
+    """This process's descriptors and memory maps of files in (or once in) `ix`."""
+    fds = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+           if os.path.exists(f"/proc/self/fd/{fd}")]
+    with open("/proc/self/maps") as f:
+        maps = [line.split(maxsplit=5)[-1].strip() for line in f]
+    return [path for path in fds + maps if path.startswith(str(ix))]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux /proc")
+def test_close_releases_the_index_files_while_the_searcher_is_still_referenced(
+    posts_copy: Path, tmp_path: Path
+) -> None:
+    # `blogsearch serve` keeps its closed startup Searcher referenced for its whole
+    # life; anything still open there was inherited by every gunicorn worker
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    with Searcher(ix) as s:
+        s.warm()
+        s.search("こうそくか")
+        assert open_index_files(ix)
+    assert open_index_files(ix) == []
+    assert s.generation >= 1
+    s.close()  # twice is harmless
 
 
 def test_refresh_sees_a_rebuild(posts_copy: Path, tmp_path: Path) -> None:
