@@ -72,8 +72,10 @@ MAX_SOCKETS = CLIENTS + 8  # the clients, a probe, the listener, a few closing
 # mapped read-only and shared by every process), whose pages become resident
 # as new words are analysed: +95 MB in a worker's first 40 s, a cache rather
 # than a leak. So the bounds are on VmRSS without the dictionary's pages and
-# on RssAnon (the heap); from the 5-minute run (64 posts, 69 commits), see
-# the summary it prints.
+# on RssAnon (the heap), over their warm-up maximum. In the 5-minute run
+# (63 posts, 57 commits) workers peaked 3 MB above the warm-up (72 → 75 MB
+# without the dictionary, 58 → 61 MB anon): 20 and 10 MB leave room for
+# noise and still catch a leak of ~0.2 MB per commit in the full run.
 RSS_GROWTH_MB = 20.0
 ANON_GROWTH_MB = 10.0
 DICTIONARY = unidic_lite.DICDIR
