@@ -128,6 +128,10 @@ def test_json_html_fields_have_only_mark(client: FlaskClient, q: str) -> None:
     ("vbscript:x", "", "#"),
     ("//evil.example/x", "", "#"),
     ("https:///x", "", "#"),
+    ("/\\evil.example/x", "", "#"),  # browsers read a backslash as a slash: //evil.example/x
+    ("/\t/evil.example/x", "", "#"),  # and drop tabs and new lines
+    ("/\n/evil.example/x", "https://blog.example.com", "#"),
+    ("/2025/a\\b.html", "", "/2025/a\\b.html"),
     ("", "", "#"),
 ])
 def test_safe_href(url: str, base: str, expected: str) -> None:

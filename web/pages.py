@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -35,10 +36,13 @@ def ja_date(value: str) -> str:
 
 def safe_href(url: str, base_url: str = "") -> str:
     """A post's URL for a link: a path is put under the blog's `base_url`;
-    anything but http(s) and paths becomes '#'."""
+    anything but http(s) and paths becomes '#'. Browsers drop tabs and new
+    lines from a URL and read a backslash as a slash, so `/\\host/x` and
+    `/<tab>/host/x` are another host's address, not paths."""
     url = (url or "").strip()
     parts = urlsplit(url)
-    if not parts.scheme and url.startswith("/") and not url.startswith("//"):
+    path = re.sub(r"[\t\n\r]", "", url).replace("\\", "/")
+    if not parts.scheme and path.startswith("/") and not path.startswith("//"):
         return base_url.rstrip("/") + url
     if parts.scheme in ("http", "https") and parts.netloc:
         return url

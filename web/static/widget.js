@@ -89,12 +89,15 @@
   }
 
   // An http(s) URL for a link, resolved against `base`; null for anything else
-  // (javascript:, data:, unparsable).
+  // (javascript:, data:, unparsable), and for a URL without a scheme that
+  // leaves base's site: browsers read "/\host/x" and "/<tab>/host/x" as "//host/x".
   function safeHref(url, base) {
     if (typeof url !== "string" || !url.trim()) return null;
     try {
       const parsed = new URL(url, base);
-      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
+      const absolute = /^[a-z][a-z0-9+.-]*:/i.test(url.trim());
+      return absolute || parsed.origin === new URL(base).origin ? parsed.href : null;
     } catch (e) {
       return null;
     }
