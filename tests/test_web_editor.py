@@ -243,6 +243,14 @@ def test_editor_form_post_shows_related_posts_and_suggested_tags(client: FlaskCl
     assert DRAFT_TITLE in page  # the form keeps what was typed
 
 
+def test_editor_form_post_with_crlf_lines_finds_repeated_paragraphs(client: FlaskClient) -> None:
+    """Browsers post a textarea's lines with CRLF: paragraphs are still paragraphs."""
+    body = f"{DRAFT_BODY}\n\n{REPEATED}\n\n{REPEATED}".replace("\n", "\r\n")
+    page = client.post("/editor", data={"title": DRAFT_TITLE, "body": body}).get_data(as_text=True)
+    assert "第4段落" in page and "第3段落" in page  # the repeat and where it was first
+    assert REPEATED[:20] in page
+
+
 def test_editor_form_post_without_body_is_400_with_the_form(client: FlaskClient) -> None:
     response = client.post("/editor", data={"title": "題だけ", "body": ""})
     assert response.status_code == 400

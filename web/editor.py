@@ -295,7 +295,8 @@ def editor_draft() -> ResponseReturnValue:
         page = render_template("editor.html", form=form, result=None,
                                message="本文を入力してください。")
         return no_store((page, 400))
-    data = _draft_reports(form["title"].strip(), form["body"], split_tags(form["tags"]), [], limit)
+    body = form["body"].replace("\r\n", "\n").replace("\r", "\n")  # browsers post a textarea's lines with CRLF
+    data = _draft_reports(form["title"].strip(), body, split_tags(form["tags"]), [], limit)
     return no_store(render_template(
         "editor.html", form=form, source={"kind": "draft", "title": data["title"]},
         result={**data, "related": _with_posts(data["related"])},
