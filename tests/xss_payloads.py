@@ -176,6 +176,12 @@ def payloads() -> list[Payload]:
 PAYLOADS = payloads()
 
 
+def passage(p: Payload) -> str:
+    """A paragraph with the payload as code, twice in its post: a repeated passage."""
+    code = p.text.replace("`", "")
+    return f"{p.marker}の再現手順。`{code}`。{p.name}という報告。`{code}`"
+
+
 def post_text(p: Payload) -> str:
     """The Markdown file of payload `p`'s post."""
     meta = {
@@ -188,7 +194,7 @@ def post_text(p: Payload) -> str:
         "permalink": p.text,
     }
     code = p.text.replace("`", "")
-    repeated = f"{p.marker}の再現手順。`{code}`。{p.name}という報告。`{code}`"  # a repeated passage
+    repeated = passage(p)
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1 << 20)
     body = (
         f"{p.group}で見つかった{SHARED_WORDS}を検証する記事です。{p.marker}。\n\n"
