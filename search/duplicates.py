@@ -214,8 +214,9 @@ def shared_with_posts(
         terms = [PARAGRAPH_PREFIX + passage_hash(p.key)]
         terms += [SENTENCE_PREFIX + passage_hash(k) for k in sentence_keys(text, p)]
         docs: dict[int, None] = {}
+        posts_of = scorer.column_terms("passages")
         for term in terms:
-            docs.update((int(d), None) for d in scorer.postings("passages", term)[0] if d != docnum)
+            docs.update((int(d), None) for d in posts_of.get(term, ()) if d != docnum)
         for d in list(docs)[:MAX_OTHER_POSTS]:
             match = bodies.best_match(d, p)
             if match is not None:
@@ -316,12 +317,7 @@ def blog_duplicates(searcher: Searcher, limit: int = 20) -> BlogDuplicates:
 
 def _copied_passages(scorer: Scorer) -> set[str]:
     """Passage terms found in two posts or more, but not in more than TEMPLATE_POSTS."""
-    posts: Counter[str] = Counter()
-    for leaf, _ in scorer.searcher.reader().leaf_readers():
-        if "passages" in leaf.indexed_field_names():
-            for term, info in leaf.iter_field("passages"):
-                posts[term.decode("utf-8") if isinstance(term, bytes) else term] += info.doc_frequency()
-    return {t for t, n in posts.items() if 2 <= n <= TEMPLATE_POSTS}
+    return {t for t, docs in scorer.column_terms("passages").items() if 2 <= len(docs) <= TEMPLATE_POSTS}
 
 
 def _post_line(stored: dict[str, Any], copied: set[str]) -> PostDuplicates:

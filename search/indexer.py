@@ -15,12 +15,12 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
-from datetime import timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from whoosh.index import Index
 
+from search.codec import BlogsearchCodec
 from search.errors import PostError, SchemaVersionError
 from search.passages import passage_terms
 from search.posts import (
@@ -43,7 +43,7 @@ from search.indexdir import (
     swap_in,
     sync_tree,
 )
-from search.schema import create_index, open_index
+from search.schema import create_index, date_value, open_index
 
 # Below this many posts to write, a single-process writer is faster.
 PARALLEL_MIN_POSTS = 200
@@ -69,7 +69,6 @@ class IndexReport:
 
 def to_document(post: Post) -> dict[str, Any]:
     """The Whoosh document for a post."""
-    naive_utc = post.date.astimezone(timezone.utc).replace(tzinfo=None)
     return {
         "slug": post.slug,
         "url": post.url,
@@ -83,10 +82,10 @@ def to_document(post: Post) -> dict[str, Any]:
         "tags": ",".join(post.tags),
         "categories": ",".join(post.categories),
         "author": post.author,
-        "date": naive_utc,
+        "date": date_value(post.date),
         "published": post.date.isoformat(),
         "excerpt": post.excerpt,
-        "passages": " ".join(passage_terms(post.body)),
+        "passages": " ".join(passage_terms(post.body)).encode("ascii"),
     }
 
 
@@ -287,5 +286,5 @@ def _write(
 
 def _open_writer(ix: Index, procs: int):  # noqa: ANN202 (Whoosh writer classes)
     if procs > 1:
-        return ix.writer(procs=procs, multisegment=True, limitmb=512)
-    return ix.writer(limitmb=512)
+        return ix.writer(procs=procs, multisegment=True, limitmb=512, codec=BlogsearchCodec())
+    return ix.writer(limitmb=512, codec=BlogsearchCodec())

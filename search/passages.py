@@ -7,8 +7,10 @@ symbols or Markdown marks, so `**技術者の皆さん**、` and `技術者の�
 compare equal.
 
 The indexer stores the hashes of each post's long paragraphs and sentences
-(`passage_terms`) in the `passages` field, so the posts sharing a passage
-are found with one postings lookup.
+(`passage_terms`) in the `passages` column; a searcher turns the column into
+an in-memory map from hash to posts once per index version
+(`Scorer.column_terms`), so the posts sharing a passage are found with one
+lookup.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Sequence
 
 import numpy as np
@@ -32,7 +32,7 @@ from search.analysis import bigram_runs
 from search.errors import QueryError, SearchError
 from search.morph import SUFFIX_MARK, analyze
 from search.reading import MAX_READING_CHARS, ReadingTable, Segment, is_kana, kata_to_hira, to_katakana
-from search.schema import build_id, index_version, open_index
+from search.schema import build_id, date_value, index_version, open_index
 from search.scoring import Scorer
 from search.snippets import make_snippet, mark_html
 from search.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, reading_table
@@ -243,26 +243,17 @@ def filter_query(
     tags: Sequence[str] = (),
     category: str | None = None,
     author: str | None = None,
-    date_from: datetime | None = None,
-    date_to: datetime | None = None,
 ) -> wq.Query | None:
-    """Restrictions every result must satisfy (all tags must match)."""
+    """Restrictions every result must satisfy (all tags must match); dates
+    are filtered on the `date` column (`Searcher._allowed`)."""
     parts: list[wq.Query] = [wq.Term("tags", t) for t in tags if t]
     if category:
         parts.append(wq.Term("categories", category))
     if author:
         parts.append(wq.Term("author", author))
-    if date_from or date_to:
-        parts.append(wq.DateRange("date", _naive_utc(date_from), _naive_utc(date_to)))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
-
-
-def _naive_utc(when: datetime | None) -> datetime | None:
-    if when is None or when.tzinfo is None:
-        return when
-    return when.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 class Searcher:
@@ -405,11 +396,11 @@ class Searcher:
                 f"page must be at least 1 and page × per_page at most {MAX_RESULT_WINDOW}"
             )
         plan = self.plan(text)
-        flt = filter_query(tags, category, author, date_from, date_to)
+        flt = filter_query(tags, category, author)
         result = SearchResult(plan.text, 0, page, per_page)
-        if plan.empty and flt is None:
+        if plan.empty and flt is None and date_from is None and date_to is None:
             return result  # nothing asked
-        allowed = self._allowed(flt)
+        allowed = self._allowed(flt, date_from, date_to)
         if plan.empty:
             scores = allowed.astype(np.float32)
         else:
@@ -521,14 +512,20 @@ class Searcher:
             "excerpt": stored.get("excerpt", ""),
         }
 
-    def _allowed(self, flt: wq.Query | None) -> np.ndarray:
-        live = self._scorer.live
-        if flt is None:
-            return live.copy()
-        allowed = np.zeros_like(live)
-        docs = list(self._searcher.docs_for_query(flt))
-        allowed[docs] = True
-        return allowed & live
+    def _allowed(
+        self, flt: wq.Query | None, date_from: datetime | None = None, date_to: datetime | None = None
+    ) -> np.ndarray:
+        """The live documents that pass the filters (dates inclusive; naive means UTC)."""
+        allowed = self._scorer.live.copy()
+        if flt is not None:
+            matching = np.zeros_like(allowed)
+            matching[list(self._searcher.docs_for_query(flt))] = True
+            allowed &= matching
+        if date_from is not None:
+            allowed &= self._scorer.dates() >= date_value(date_from)
+        if date_to is not None:
+            allowed &= self._scorer.dates() <= date_value(date_to)
+        return allowed
 
     def _spans(
         self, fieldname: str, docnums: list[int], plan: QueryPlan

@@ -61,6 +61,7 @@ class Scorer:
         self._dates: np.ndarray | None = None
         self._spans: dict[tuple[str, str, int], list[tuple[int, int]]] = {}
         self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        self._column_terms: dict[str, dict[str, np.ndarray]] = {}
 
     def postings(self, fieldname: str, text: str) -> Postings:
         key = (fieldname, text)
@@ -194,12 +195,31 @@ class Scorer:
         return [(values[i], int(counts[i])) for i in order]
 
     def dates(self) -> np.ndarray:
-        """Sortable date value of each document (for sorting by date)."""
+        """The `date` column of each document (search.schema.date_value; 0 if none)."""
         if self._dates is None:
             values = np.zeros(self.doc_count_all, np.int64)
             for leaf, offset in self._leaves:
-                column = leaf.column_reader("date", translate=False)
-                for d in range(leaf.doc_count_all()):
-                    values[offset + d] = column[d] or 0
+                if leaf.has_column("date"):
+                    column = leaf.column_reader("date", translate=False)
+                    values[offset : offset + leaf.doc_count_all()] = list(column)
             self._dates = values
         return self._dates
+
+    def column_terms(self, fieldname: str) -> dict[str, np.ndarray]:
+        """term -> live docnums, for a column of space-separated ASCII terms
+        (an inverted list kept in memory instead of in the index)."""
+        cached = self._column_terms.get(fieldname)
+        if cached is None:
+            lists: dict[str, list[int]] = {}
+            for leaf, offset in self._leaves:
+                if not leaf.has_column(fieldname):
+                    continue
+                column = leaf.column_reader(fieldname, translate=False)
+                for d, value in enumerate(column):
+                    if value and self.live[offset + d]:
+                        for term in value.decode("ascii").split():
+                            lists.setdefault(term, []).append(offset + d)
+            cached = self._column_terms[fieldname] = {
+                t: np.asarray(docs, np.int32) for t, docs in lists.items()
+            }
+        return cached
