@@ -85,6 +85,29 @@ class JapaneseAnalyzer(_StatelessTokenizer):
             yield t
 
 
+    def spans(self, value: str) -> dict[str, list[tuple[int, int, int]]]:
+        """term -> [(position, startchar, endchar)] of the kept tokens of
+        `value`, as `__call__(value, positions=True, chars=True)` would give
+        them, without a Token per word: the indexing fast path
+        (`search.schema.MorphCharacters`)."""
+        seen: dict[str, list[tuple[int, int, int]]] = {}
+        pos = -1
+        last_start = -1
+        for m in analyze(value):
+            if not m.kept:
+                continue
+            start = m.start
+            if start != last_start:
+                pos += 1
+                last_start = start
+            found = seen.get(m.term)
+            if found is None:
+                seen[m.term] = [(pos, start, m.end)]
+            else:
+                found.append((pos, start, m.end))
+        return seen
+
+
 class CjkBigramAnalyzer(_StatelessTokenizer):
     """Overlapping character bigrams of kanji/katakana runs."""
 

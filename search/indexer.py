@@ -104,11 +104,13 @@ class _Job:
     data: bytes
 
 
-def _parse_job(job: _Job, config: SiteConfig) -> Post | PostError | None:
+def _parse_job(job: _Job, config: SiteConfig) -> dict[str, Any] | PostError | None:
+    """The Whoosh document of a post file (made in the pool's processes)."""
     try:
-        return parse_post(job.data, job.path, job.relpath, config)
+        post = parse_post(job.data, job.path, job.relpath, config)
     except PostError as e:
         return e
+    return None if post is None else to_document(post)
 
 
 def build_index(
@@ -175,14 +177,14 @@ def _build_locked(
         parsed = pool.imap(parse, jobs, chunksize=8) if pool else map(parse, jobs)
         if progress:
             parsed = progress(parsed, len(jobs))
-        posts = _accept(parsed, jobs, report, present)
+        documents = _accept(parsed, jobs, report, present)
 
         # `present` is final only once every post is parsed (unpublished
         # posts leave it), so deletions are decided after the additions
         def gone_slugs() -> list[str]:
             return [slug for slug in known if slug not in present]
 
-        report.deleted = len(_write(ix, posts, gone_slugs, fresh, procs if parallel else 1))
+        report.deleted = len(_write(ix, documents, gone_slugs, fresh, procs if parallel else 1))
         with ix.searcher() as s:
             report.total = s.doc_count()
         if fresh:
@@ -232,12 +234,12 @@ def _changed_files(
 
 
 def _accept(
-    parsed: Iterable[Post | PostError | None],
+    parsed: Iterable[dict[str, Any] | PostError | None],
     jobs: list[_Job],
     report: IndexReport,
     present: set[str],
-) -> Iterator[Post]:
-    """Posts to write; errors and unpublished posts are counted on the way."""
+) -> Iterator[dict[str, Any]]:
+    """Documents to write; errors and unpublished posts are counted on the way."""
     for job, result in zip(jobs, parsed):
         if isinstance(result, PostError):
             report.errors.append(result)
@@ -251,25 +253,25 @@ def _accept(
 
 def _write(
     ix: Index,
-    posts: Iterable[Post],
+    documents: Iterable[dict[str, Any]],
     gone: Callable[[], list[str]],
     fresh: bool,
     procs: int,
 ) -> list[str]:
-    """Write `posts`, then delete the slugs `gone()` names; returns those.
+    """Write `documents`, then delete the slugs `gone()` names; returns those.
 
     The writer (and its lock) is taken only once there is something to
     write, so a run that changes nothing leaves the index generation alone.
     """
     writer = None
     try:
-        for post in posts:
+        for document in documents:
             if writer is None:
                 writer = _open_writer(ix, procs)
             if fresh:
-                writer.add_document(**to_document(post))
+                writer.add_document(**document)
             else:
-                writer.update_document(**to_document(post))
+                writer.update_document(**document)
         deleted = gone()
         if deleted and writer is None:
             writer = _open_writer(ix, 1)

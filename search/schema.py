@@ -10,6 +10,7 @@ from pathlib import Path
 
 from whoosh import index
 from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.formats import Characters
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
@@ -23,6 +24,27 @@ SCHEMA_VERSION = 3  # 2: passages (repeated passages across posts); 3: date and 
 META_FILE = "blogsearch.json"
 
 
+class MorphCharacters(Characters):
+    """Whoosh's `Characters` postings (positions and character spans) of a
+    JapaneseAnalyzer field, made from `JapaneseAnalyzer.spans` instead of a
+    Token per word. Same bytes, a third of the time of the generic path."""
+
+    def word_values(self, value, analyzer, **kwargs):  # noqa: ANN001, ANN003, ANN201 (Whoosh's signature)
+        if not isinstance(analyzer, JapaneseAnalyzer) or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        encode = self.encode
+        for term, spans in analyzer.spans(value).items():
+            yield term, len(spans), len(spans) * boost, encode(spans)
+
+
+def _japanese_text(analyzer: JapaneseAnalyzer) -> TEXT:
+    field = TEXT(analyzer=analyzer, stored=True, chars=True)
+    field.format = MorphCharacters(field_boost=field.format.field_boost)
+    return field
+
+
 def make_schema() -> Schema:
     ja = JapaneseAnalyzer()
     bigram = CjkBigramAnalyzer()
@@ -31,9 +53,9 @@ def make_schema() -> Schema:
         url=STORED(),
         path=STORED(),
         hash=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=ja, stored=True, chars=True),
+        title=_japanese_text(ja),
         title_ngram=TEXT(analyzer=bigram, phrase=False),
-        body=TEXT(analyzer=ja, stored=True, chars=True),
+        body=_japanese_text(ja),
         body_ngram=TEXT(analyzer=bigram, phrase=False),
         tags_text=TEXT(analyzer=ja, phrase=False),
         tags=KEYWORD(stored=True, commas=True, scorable=False, sortable=True),
