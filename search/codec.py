@@ -16,13 +16,30 @@ module to be read; older segments written with plain W3 still read.
 
 from __future__ import annotations
 
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 
 # Posting lists of fewer postings than this are stored in the term's entry.
 INLINE_LIMIT = 8
 
 
 class _PostingsWriter(W3PostingsWriter):
+    def add_sorted(self, docnum: int, weight: float, vbytes: bytes, length: int) -> None:
+        """`add_posting` for the postings of a sorted pool, without its
+        per-posting type assertions (most of its cost)."""
+        if len(self._ids) >= self._blocklimit:
+            self._write_block()
+        self._ids.append(docnum)
+        self._weights.append(weight)
+        if weight > self._maxweight:
+            self._maxweight = weight
+        if vbytes:
+            self._values.append(vbytes)
+        if length:
+            if self._minlength is None or length < self._minlength:
+                self._minlength = length
+            if length > self._maxlength:
+                self._maxlength = length
+
     def finish_postings(self):
         if self.written() or len(self) >= self._inlinelimit:
             return super().finish_postings()
@@ -33,9 +50,51 @@ class _PostingsWriter(W3PostingsWriter):
         return terminfo
 
 
+class _FieldWriter(W3FieldWriter):
+    def add_postings(self, schema, lengths, items):  # noqa: ANN001, ANN201 (Whoosh's signature)
+        """Whoosh's `FieldWriter.add_postings` for the sorted postings of a
+        segment being written, with each field's lengths read once instead
+        of once per posting. The postings written are the same."""
+        lastfn = None
+        lasttext = None
+        field_lengths: list[int] = []
+        add = None
+        for fieldname, btext, docnum, weight, value in items:
+            if fieldname != lastfn:
+                if lasttext is not None:
+                    self.finish_term()
+                if lastfn is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                field_lengths = _field_lengths(lengths, fieldname)
+                lastfn, lasttext = fieldname, None
+            if docnum == -1:  # a spelling-only item (Whoosh's hack); never ours
+                continue
+            if btext != lasttext:
+                if lasttext is not None:
+                    self.finish_term()
+                self.start_term(btext)
+                lasttext = btext
+                add = self._postwriter.add_sorted
+            add(docnum, weight, value, field_lengths[docnum] if docnum < len(field_lengths) else 0)
+        if lasttext is not None:
+            self.finish_term()
+        if lastfn is not None:
+            self.finish_field()
+
+
+def _field_lengths(lengths, fieldname: str) -> list[int]:  # noqa: ANN001 (a Whoosh per-document reader)
+    if lengths is None:
+        return []
+    return [lengths.doc_field_length(d, fieldname) or 0 for d in range(lengths.doc_count_all())]
+
+
 class BlogsearchCodec(W3Codec):
     def __init__(self, blocklimit: int = 128, compression: int = 3, inlinelimit: int = INLINE_LIMIT) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def field_writer(self, storage, segment):
+        return _FieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         return _PostingsWriter(
