@@ -49,7 +49,10 @@ def make_draft(
     categories: Iterable[str] | None = None,
     source: str = "",
 ) -> Draft:
-    """A draft from an editor's fields; raises DraftTooLarge."""
+    """A draft from an editor's fields; raises DraftTooLarge. Line ends
+    become LF (browsers post a textarea's lines with CRLF), so paragraphs
+    are found however the draft was sent."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
     check_size(body)
     clean = lambda values: tuple(v.strip() for v in values or () if v and v.strip())  # noqa: E731
     return Draft(title[:MAX_TITLE_CHARS], body, clean(tags), clean(categories), source)

@@ -305,6 +305,10 @@ def post_url(
         lambda m: values[m.group(1)],
         pattern,
     )
+    # Percent-encode what is not a URL path character, as Jekyll does: a
+    # backslash, tab or new line would make browsers read `/\\host/x` as
+    # another site's `//host/x`.
+    path = urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~%")
     path = "/" + re.sub(r"/{2,}", "/", path).lstrip("/")
     return config.base_url.rstrip("/") + path
 

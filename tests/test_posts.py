@@ -460,3 +460,17 @@ def test_jekyll_site_loads_only_posts(tmp_path):
         ("nested", "2024/2024-06-01-nested.md"),
         ("top", "2024-05-01-top.md"),
     ]
+
+
+@pytest.mark.parametrize(("permalink", "url"), [
+    ("/\\evil.example/x/", "/%5Cevil.example/x/"),  # browsers read /\\host as //host
+    ("/\t/evil.example/x/", "/%09/evil.example/x/"),
+    ("/ブログ/記事/", "/%E3%83%96%E3%83%AD%E3%82%B0/%E8%A8%98%E4%BA%8B/"),  # as Jekyll escapes
+    ("/a%20b/", "/a%20b/"),  # already escaped: unchanged
+])
+def test_permalink_characters_that_are_not_url_path_characters_are_escaped(permalink: str, url: str) -> None:
+    from datetime import datetime
+
+    from search.posts import post_url
+
+    assert post_url(permalink, SiteConfig(), "slug", datetime(2025, 1, 1), []) == url

@@ -96,6 +96,16 @@ def test_draft_as_json_gets_related_posts_tags_and_duplicates(client: FlaskClien
     assert body[repeat["first"]["start"]:repeat["first"]["end"]] == REPEATED
 
 
+def test_draft_as_json_with_crlf_lines_finds_repeated_paragraphs(client: FlaskClient) -> None:
+    """A JSON draft with CRLF line ends: paragraphs are found; offsets count
+    the body with LF line ends."""
+    body = f"{DRAFT_BODY}\n\n{REPEATED}\n\n{REPEATED}"
+    data = client.post("/api/related", json={"title": DRAFT_TITLE, "body": body.replace("\n", "\r\n")}).get_json()
+    (repeat,) = data["duplicates"]["repeated"]
+    assert repeat["kind"] == "exact"
+    assert body[repeat["second"]["start"]:repeat["second"]["end"]] == REPEATED
+
+
 def test_draft_as_markdown_reads_front_matter(client: FlaskClient) -> None:
     markdown = f"---\ntitle: {DRAFT_TITLE}\ntags: [バックアップ]\n---\n\n# 見出し\n\n{DRAFT_BODY}\n"
     response = client.post("/api/related?limit=3", data=markdown.encode("utf-8"),

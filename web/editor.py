@@ -183,6 +183,8 @@ def _post_reports(slug: str, limit: int, duplicates: bool = True) -> dict[str, A
 
 def _draft_reports(title: str, body: str, tags: list[str], categories: list[str],
                    limit: int) -> dict[str, Any]:
+    body = body.replace("\r\n", "\n").replace("\r", "\n")  # textareas and some clients send CRLF
+
     def work(searcher: Searcher) -> dict[str, Any]:
         data = related_to_draft(searcher, title, body, tags, limit, categories=categories).to_dict()
         data["duplicates"] = duplicates_in_draft(searcher, body, title).to_dict()
@@ -295,8 +297,7 @@ def editor_draft() -> ResponseReturnValue:
         page = render_template("editor.html", form=form, result=None,
                                message="本文を入力してください。")
         return no_store((page, 400))
-    body = form["body"].replace("\r\n", "\n").replace("\r", "\n")  # browsers post a textarea's lines with CRLF
-    data = _draft_reports(form["title"].strip(), body, split_tags(form["tags"]), [], limit)
+    data = _draft_reports(form["title"].strip(), form["body"], split_tags(form["tags"]), [], limit)
     return no_store(render_template(
         "editor.html", form=form, source={"kind": "draft", "title": data["title"]},
         result={**data, "related": _with_posts(data["related"])},
