@@ -93,9 +93,7 @@ class JapaneseAnalyzer(_StatelessTokenizer):
         seen: dict[str, list[tuple[int, int, int]]] = {}
         pos = -1
         last_start = -1
-        for m in analyze(value):
-            if not m.kept:
-                continue
+        for m in analyze(value, kept_only=True):
             start = m.start
             if start != last_start:
                 pos += 1

@@ -185,8 +185,9 @@ def _describe(surface: str, raw: str) -> tuple[str, str, str, str, bool]:
     return info
 
 
-def analyze(text: str) -> list[Morpheme]:
-    """All morphemes of `text`, stop words included (see `Morpheme.kept`)."""
+def analyze(text: str, kept_only: bool = False) -> list[Morpheme]:
+    """All morphemes of `text`, stop words included (see `Morpheme.kept`)
+    unless `kept_only`."""
     folded, origin = fold(text)
     result: list[Morpheme] = []
     pending: list[int] = []  # start and end of ASCII pieces to join
@@ -229,6 +230,8 @@ def analyze(text: str) -> list[Morpheme]:
                 flush()
             raw = node.feature_raw
             info = described.get((surface, raw)) or _describe(surface, raw)
+            if kept_only and not info[4]:
+                continue
             if origin is None:
                 result.append(new(Morpheme, (start, pos, surface) + info))
             else:
