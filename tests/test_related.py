@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,20 @@ from search.errors import PostError, SearchError
 from search.keyterms import TITLE_BOOST, count_key_terms
 from search.morph import analyze
 from search.query import Searcher
-from search.related import PostNotFound, related_posts, related_to_draft
+from search.related import (
+    MENTION_WEIGHT,
+    MENTIONED_BY_WEIGHT,
+    PostNotFound,
+    Source,
+    key_terms,
+    mentioned_by,
+    rank_related,
+    related_posts,
+    related_to_draft,
+    select_terms,
+    text_scores,
+    title_mentions,
+)
 
 SLUGS = [
     "aws-trainium2", "nvidia-h100-gpu-shortage", "kubernetes-deploy", "postgresql-index-design",
@@ -181,6 +195,102 @@ def test_bad_draft_files_are_post_errors(tmp_path: Path) -> None:
     latin.write_bytes(b"caf\xe9")
     with pytest.raises(PostError, match="UTF-8"):
         read_draft(latin)
+
+
+# --- mentions of titles -------------------------------------------------------
+
+KUBERNETES_TITLE = "Kubernetesへのデプロイ入門：Deploymentとローリングアップデート"
+REMOTE_WORK_DRAFT = (
+    "在宅勤務を始めて一年がたった。朝の通勤がなくなり、散歩の時間が増えた。チームとの雑談は減ったが、"
+    "文章でのやり取りは上手になった。研究開発の進め方も少し変わった。"
+    f"週末には以前書いた「{KUBERNETES_TITLE}」を読み返した。"
+)
+
+
+def docnum_of(searcher: Searcher, slug: str) -> int:
+    return searcher.scorer.searcher.document_number(slug=slug)
+
+
+def title_of(searcher: Searcher, slug: str) -> str:
+    return searcher.scorer.searcher.stored_fields(docnum_of(searcher, slug))["title"]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_title_s_own_words_mention_its_post_most(searcher: Searcher, slug: str) -> None:
+    scorer = searcher.scorer
+    share, contributions = title_mentions(scorer, count_key_terms(title_of(searcher, slug), ""), 4)
+    mine = docnum_of(searcher, slug)
+    assert 0 < share[mine] <= MENTION_WEIGHT + 1e-6
+    assert share[mine] == share.max() and (share <= MENTION_WEIGHT + 1e-6).all()
+    assert all(len(docs) == len(s) for _, docs, s in contributions)
+
+
+@pytest.mark.parametrize("slug", ["kubernetes-deploy", "postgresql-index-design"])
+def test_a_title_of_content_words_only_named_in_full_gets_the_whole_weight(
+    searcher: Searcher, slug: str
+) -> None:
+    share, _ = title_mentions(searcher.scorer, count_key_terms(title_of(searcher, slug), ""), 4)
+    assert share[docnum_of(searcher, slug)] == pytest.approx(MENTION_WEIGHT)
+
+
+def test_posts_whose_body_mentions_the_source_title_are_mentioned_by(searcher: Searcher) -> None:
+    scorer = searcher.scorer
+    title_terms = count_key_terms("PostgreSQLのバックアップ", "")
+    share, _ = mentioned_by(scorer, title_terms, 4)
+    assert share[docnum_of(searcher, "postgresql-backup")] == pytest.approx(MENTIONED_BY_WEIGHT)
+    assert (share <= MENTIONED_BY_WEIGHT + 1e-6).all()
+    for d in range(scorer.doc_count_all):
+        body = {m.term for m in analyze(scorer.searcher.stored_fields(d)["body"]) if m.kept}
+        assert (share[d] > 0) == bool(body & {"postgresql", "バックアップ"})
+
+
+def test_title_information_is_the_body_idf_of_each_title_s_words(searcher: Searcher) -> None:
+    from search.related import _stats
+
+    scorer = searcher.scorer
+    reader = scorer.searcher.reader()
+    n = scorer.doc_count
+    information = _stats(scorer).title_information(scorer)
+    for slug in SLUGS:
+        words = {m.term for m in analyze(title_of(searcher, slug)) if m.kept}
+        df = [reader.doc_frequency("body", w) or reader.doc_frequency("title", w) for w in words]
+        expected = sum(math.log(1 + (n - f + 0.5) / (f + 0.5)) for f in df)
+        assert information[docnum_of(searcher, slug)] == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_text_similarity_is_a_share_of_an_ideal_post(searcher: Searcher, slug: str) -> None:
+    scorer = searcher.scorer
+    stored = scorer.searcher.stored_fields(docnum_of(searcher, slug))
+    selected = select_terms(scorer, key_terms(stored["title"], stored["body"]), own=True)
+    text, contributions = text_scores(scorer, selected)
+    assert 0 < text.max() <= 1.0
+    assert all((s > 0).all() and (s <= 1.0).all() for _, _, s in contributions)
+
+
+def test_a_draft_naming_a_post_in_passing_finds_it_and_says_why(searcher: Searcher) -> None:
+    result = related_to_draft(searcher, "", REMOTE_WORK_DRAFT, limit=3)
+    first = result.related[0]
+    assert first.slug == "kubernetes-deploy"
+    assert {"Kubernetes", "デプロイ", "入門", "Deployment"} <= set(first.shared_terms)
+    assert result.related[1].slug == "remote-work-rd"
+
+
+def test_mentions_of_titles_raise_the_post_they_name(searcher: Searcher) -> None:
+    # postgresql-index-design names PostgreSQL, the subject of postgresql-backup's title
+    scorer = searcher.scorer
+    stored = scorer.searcher.stored_fields(docnum_of(searcher, "postgresql-index-design"))
+    source = Source(key_terms(stored["title"], stored["body"]),
+                    docnum=docnum_of(searcher, stored["slug"]),
+                    title_terms=count_key_terms(stored["title"], ""))
+
+    def score_of_backup(mentions: bool) -> float:
+        ranked, _ = rank_related(scorer, source, 14, use_tags=False, mentions=mentions)
+        return next(p.score for p in ranked if p.slug == "postgresql-backup")
+
+    assert score_of_backup(True) > score_of_backup(False)
+    best = related_posts(searcher, "postgresql-index-design", 1, use_tags=False).related[0]
+    assert best.slug == "postgresql-backup" and best.shared_terms[0] == "PostgreSQL"
 
 
 # --- key terms ---------------------------------------------------------------
