@@ -82,9 +82,7 @@ def count_key_terms(title: str, body: str, limit: int | None = None) -> list[Key
     weights: Counter[str] = Counter()
     surfaces: dict[str, Counter[str]] = {}
     for text, boost in ((title, TITLE_BOOST), (body, 1.0)):
-        for m in analyze(text):
-            if not m.kept:
-                continue
+        for m in analyze(text, kept_only=True):
             key = (m.term, m.lemma, m.pos)
             w = _weights.get(key)
             if w is None:
