@@ -45,7 +45,11 @@ class _PostingsWriter(W3PostingsWriter):
             return super().finish_postings()
         terminfo = self._terminfo
         terminfo.add_block(self)  # statistics: weight, lengths, ids
-        terminfo.set_inlined(self._ids, self._weights, self._values)
+        # A format without values (ID fields) still needs one bytes value
+        # per posting: Whoosh's ListMatcher gives '' (a str) otherwise,
+        # which its merge of segments refuses.
+        values = self._values or [b""] * len(self._ids)
+        terminfo.set_inlined(self._ids, self._weights, values)
         self._terminfo = None
         return terminfo
 

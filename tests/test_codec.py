@@ -76,3 +76,28 @@ def test_search_reads_inlined_terms(both: tuple[index.Index, index.Index]) -> No
         hits = searcher.search(Term("body", "h100"), limit=None)
         assert len(hits) >= 1
         assert all("H100" in hit["body"] or "Ｈ１００" in hit["body"] for hit in hits)
+
+
+def test_incremental_updates_merge_segments_with_inlined_postings(posts_copy: Path, tmp_path: Path) -> None:
+    """Whoosh merges small segments on commit by reading their postings back,
+    inlined ones included (valueless ID fields too)."""
+    from search.check import check_index
+    from search.indexer import build_index
+
+    index_dir = tmp_path / "index"
+    build_index(posts_copy, index_dir, procs=1)
+    post = sorted(posts_copy.glob("*.md"))[0]
+    original = post.read_text(encoding="utf-8")
+    segments = []
+    for i in range(12):
+        post.write_text(original + f"\n\n追記その{i}：マージの検証です。\n", encoding="utf-8")
+        report = build_index(posts_copy, index_dir, procs=1)
+        assert report.indexed == 1 and not report.errors
+        segments.append(len(index.open_dir(str(index_dir)).reader().leaf_readers()))
+    assert min(segments[3:]) < max(segments), segments  # merges happened
+    assert check_index(posts_copy, index_dir).clean
+    ix = index.open_dir(str(index_dir))
+    with ix.searcher() as searcher:
+        for slug in {p.stem[11:] for p in posts_copy.glob("*.md")}:
+            assert len(list(searcher.documents(slug=slug))) <= 1  # the live copy only
+        assert "追記その11" in next(iter(searcher.documents(slug=post.stem[11:])))["body"]
