@@ -4,7 +4,9 @@ the Flask app on it, and its test client."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -45,3 +47,26 @@ def app(index_dir: Path) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+# --- the browser tests' Chromium (tests/browser/harness.py) ------------------
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's Chromium; skips the module (fails it in CI) when it is missing."""
+    from tests.browser.harness import chromium_path
+
+    return chromium_path()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Any]:
+    """One headless Chromium per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.harness import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

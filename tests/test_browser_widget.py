@@ -19,11 +19,9 @@ import pytest
 from search.indexer import build_index
 from tests.browser.harness import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
     HOSTILE_POST,
     REPO,
     blogsearch_server,
-    chromium_path,
     free_port,
     host_pages,
     http_get,
@@ -42,11 +40,6 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    return chromium_path()
-
-
-@pytest.fixture(scope="module")
 def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("widget")
     posts = root / "posts"
@@ -60,16 +53,6 @@ def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
         host = f"http://127.0.0.1:{host_port}"
         with blogsearch_server(root / "index", root / "server.log", port, "--cors-origins", host):
             yield Site(blogsearch, port, host, host_port)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 RECORD_CSP_VIOLATIONS = """

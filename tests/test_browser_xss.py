@@ -46,9 +46,7 @@ import pytest
 from search.indexer import build_index
 from tests.browser.harness import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
     blogsearch_server,
-    chromium_path,
     free_port,
     host_pages,
     http_get,
@@ -194,11 +192,6 @@ class Tally:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    return chromium_path()
-
-
-@pytest.fixture(scope="module")
 def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("browser-xss")
     xss_posts(root / "posts")
@@ -212,16 +205,6 @@ def site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Si
         with blogsearch_server(root / "index", root / "server.log", port, "--cors-origins", host,
                                "--query-log", str(root / "querylog")):
             yield Site(blogsearch, port, host, root)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
