@@ -16,7 +16,6 @@ come first. Completions (`Searcher.suggest`) live in `search.suggest`.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import unicodedata
@@ -33,7 +32,7 @@ from search.errors import QueryError, SearchError
 from search.morph import SUFFIX_MARK, analyze
 from search.reading import MAX_READING_CHARS, ReadingTable, Segment, is_kana, kata_to_hira, to_katakana
 from search.schema import build_id, date_value, index_version, open_index
-from search.scoring import Scorer
+from search.scoring import Scorer, bm25_idf
 from search.snippets import make_snippet, mark_html
 from search.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, reading_table
 
@@ -459,8 +458,7 @@ class Searcher:
                 scores[docs] += boost * NGRAM_BOOST * s / max(len(run), 1)
 
     def _idf(self, df: int) -> float:
-        n = self._scorer.doc_count
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return bm25_idf(self._scorer.doc_count, df)
 
     def _reading_scores(self, group: ReadingGroup) -> np.ndarray:
         """Scores of the words a chunk is read as: an OR of every candidate,

@@ -26,14 +26,14 @@ Like Lucene's MoreLikeThis, adapted to Japanese:
 7. score = (text + TAG_WEIGHT · tags) / (1 + TAG_WEIGHT).
 
 On ja-docs (bench/related.py, text only) the mentions raised precision@5
-from 1.23 to 1.34 times that of Whoosh's more_like(), and from 1.17 to 1.22
+from 1.23 to 1.34 times that of Whoosh's more_like(), and from 1.17 to 1.23
 times when the man pages' SEE ALSO sections are cut from the source. For
 that, (3) must not depend on the best candidate (divided by it instead of
 by the ideal post, the mentions gained half as much), and a title word's
-idf is the bodies' (the titles' gave 1.32). BM25 saturation of the source's term frequencies, more
-key terms, a higher title weight, a length penalty and character bigrams
-for compounds the dictionary splits each changed precision by less than
-0.01 or lowered it.
+idf is the bodies' (the titles' gave 1.32). BM25 saturation of the
+source's term frequencies, more key terms, a higher title weight, a length
+penalty and character bigrams for compounds the dictionary splits each
+changed precision by less than 0.01 or lowered it.
 
 Every result says why: the shared words (as the source writes them) and
 the shared tags.
@@ -53,7 +53,7 @@ from search.drafts import make_draft
 from search.errors import SearchError
 from search.keyterms import KeyTerm, count_key_terms
 from search.query import Searcher
-from search.scoring import K1, Scorer
+from search.scoring import K1, Scorer, bm25_idf
 
 ANALYSED_CHARS = 5_000  # of a body: key terms come from the title and this much text
 MAX_KEY_TERMS = 150  # heaviest key terms looked up in the index (then MAX_QUERY_TERMS kept)
@@ -231,7 +231,7 @@ def select_terms(
         df = stats.doc_frequency(scorer, tuple(fields), k.term)
         if df < least or df > most:
             continue
-        scored.append((k, (1.0 + math.log(max(k.weight, 1.0))) * _idf(n, df)))
+        scored.append((k, (1.0 + math.log(max(k.weight, 1.0))) * bm25_idf(n, df)))
     scored.sort(key=lambda kw: (-kw[1], kw[0].term))
     return scored[:MAX_QUERY_TERMS]
 
@@ -239,10 +239,6 @@ def select_terms(
 def _max_df(scorer: Scorer, own: bool) -> float:
     """Words in more posts than this are too common to relate two posts."""
     return max(MAX_DF_RATIO * max(scorer.doc_count, 1), MIN_DF_CAP + (1 if own else 0))
-
-
-def _idf(n: int, df: int) -> float:
-    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
 Contribution = tuple[KeyTerm, np.ndarray, np.ndarray]  # term, docnums, scores
@@ -296,7 +292,7 @@ def title_mentions(
         docs = scorer.postings("title", k.term)[0]
         if not len(docs) or len(docs) > most:
             continue
-        idf = _idf(n, stats.doc_frequency(scorer, MENTION_FIELDS, k.term))
+        idf = bm25_idf(n, stats.doc_frequency(scorer, MENTION_FIELDS, k.term))
         share = MENTION_WEIGHT * idf / information[docs]
         total[docs] += share
         contributions.append((k, docs, share))
@@ -312,7 +308,7 @@ def mentioned_by(
     for k in title_terms:
         docs = scorer.postings("body", k.term)[0]
         if len(docs):
-            weighted.append((k, docs, _idf(n, len(docs))))
+            weighted.append((k, docs, bm25_idf(n, len(docs))))
     information = sum(idf for _, _, idf in weighted)
     total = np.zeros(scorer.doc_count_all, np.float32)
     contributions = []
@@ -419,7 +415,7 @@ class _Stats:
                 docs = docs[scorer.live[docs]]
                 if len(docs):
                     df = self.doc_frequency(scorer, MENTION_FIELDS, btext.decode("utf-8"))
-                    total[docs] += _idf(n, df)
+                    total[docs] += bm25_idf(n, df)
             self._title_information = np.where(total > 0, total, 1.0).astype(np.float32)
         return self._title_information
 
@@ -455,7 +451,7 @@ def tag_scores(scorer: Scorer, tags: Sequence[str], categories: Sequence[str]) -
 def _unseen_weight(scorer: Scorer, fieldname: str) -> float:
     n = max(scorer.doc_count, 1)
     factor = 1.0 if fieldname == "tags" else CATEGORY_FACTOR
-    return factor * math.log(1.0 + (n + 0.5) / 0.5)
+    return factor * bm25_idf(n, 0)
 
 
 def suggest_tags(closest: Sequence[RelatedPost], given: Sequence[str]) -> list[SuggestedTag]:

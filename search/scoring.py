@@ -45,6 +45,11 @@ def _read_matcher(m: object, offset: int, ids: list, tfs: list) -> None:
     tfs.append(np.asarray(block_tfs, np.float32))
 
 
+def bm25_idf(n: int, df: int) -> float:
+    """BM25's idf of a word in `df` of `n` documents (positive even for df > n/2)."""
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
 class Scorer:
     """Scoring state for one Whoosh searcher (one index generation)."""
 
@@ -100,9 +105,7 @@ class Scorer:
         return cached
 
     def idf(self, fieldname: str, text: str) -> float:
-        df = len(self.postings(fieldname, text)[0])
-        n = max(self.doc_count, 1)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return bm25_idf(max(self.doc_count, 1), len(self.postings(fieldname, text)[0]))
 
     def bm25(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(docnums, BM25 scores) of one term in one field."""
