@@ -107,7 +107,8 @@ def duplicates_in_draft(
 ) -> DuplicateReport:
     """Repeats inside a draft and, with a searcher, passages it shares with posts.
 
-    Offsets point into `body` as given. Raises DraftTooLarge.
+    Offsets point into `body` with its line ends made LF (`make_draft`).
+    Raises DraftTooLarge.
     """
     draft = make_draft(title, body)
     return check_text(draft.body, searcher.scorer if searcher else None, "", draft.title)

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--timezone", app["TIMEZONE"])
     _option(p, "--query-log", app["QUERY_LOG"])
     p.add_argument("--read-only", action="store_true", default=None,
-                   help=f"{app['READ_ONLY'].help} (env {app['READ_ONLY'].env}=1)")
+                   help=f"{READ_ONLY.help} (env {READ_ONLY.env}=1)")
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
     p.set_defaults(func=cmd_serve)
     return parser

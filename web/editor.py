@@ -183,8 +183,6 @@ def _post_reports(slug: str, limit: int, duplicates: bool = True) -> dict[str, A
 
 def _draft_reports(title: str, body: str, tags: list[str], categories: list[str],
                    limit: int) -> dict[str, Any]:
-    body = body.replace("\r\n", "\n").replace("\r", "\n")  # textareas and some clients send CRLF
-
     def work(searcher: Searcher) -> dict[str, Any]:
         data = related_to_draft(searcher, title, body, tags, limit, categories=categories).to_dict()
         data["duplicates"] = duplicates_in_draft(searcher, body, title).to_dict()
