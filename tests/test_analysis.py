@@ -99,6 +99,9 @@ TRICKY_TEXTS = {
     "repeated-words": "サーバーとサーバーとサーバー",
     "combining-mark": "café と cafe\u0301 の違い",
     "control-chars": "タブ\tと改ページ\x0cとベル\x07",
+    # morph's MeCab output separates records and fields with \x1e and \x1f
+    "record-separators": "前半\x1eの文\x1fです。\x1e\x1f",
+    "unknown-words": "Zygnomaticとぴよぴよﾌﾟﾘﾝﾀｰ、ゞゝ〻の記号",
     "empty": "",
     "only-whitespace": "  \n\t \n",
     "trailing-whitespace": "末尾に空白があります。   \n\n",
