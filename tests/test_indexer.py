@@ -166,3 +166,30 @@ def test_refuses_to_replace_a_folder_of_other_files(posts_copy: Path, tmp_path: 
     with pytest.raises(SearchError, match="holds other files"):
         build_index(posts_copy, folder, procs=1)
     assert (folder / "cat.jpg").exists()
+
+
+def test_build_collects_cycles_less_often_and_restores_the_setting(
+    posts_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    seen = []
+    real = indexer.to_document
+
+    def spy(post):  # noqa: ANN001, ANN202
+        seen.append(gc.get_threshold())
+        return real(post)
+
+    monkeypatch.setattr(indexer, "to_document", spy)
+    before = gc.get_threshold()
+    build_index(posts_copy, tmp_path / "ix", procs=1)
+    assert set(seen) == {indexer.BUILD_GC_THRESHOLD} != {before}
+    assert gc.get_threshold() == before
+
+    def broken(post):  # noqa: ANN001, ANN202
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(indexer, "to_document", broken)
+    with pytest.raises(OSError):
+        build_index(posts_copy, tmp_path / "ix", rebuild=True, procs=1)
+    assert gc.get_threshold() == before
