@@ -256,6 +256,14 @@ MARKDOWN = [
     ("![構成図](diagram.png)", "構成図", "diagram.png"),
     ("# 見出し\n\n段落。", "見出し\n\n段落。", "#"),
     ("{% highlight ruby %}\nputs 1\n{% endhighlight %}\n", "puts 1", "highlight"),
+    pytest.param('設定は "~/.profile", "~/.bash_profile" に書く。', '"~/.profile", "~/.bash_profile"', "<del>", id="single-tildes"),
+    pytest.param("これは~~取り消し~~です。", "これは取り消しです。", "~", id="strikethrough"),
+    pytest.param("形式は <text>:<title> です。\n\n次の段落です。", "次の段落です。", "</p>", id="rcdata-tag-in-prose"),
+    pytest.param("HTMLの<script>タグを使う。\n\n次の段落です。", "タグを使う。\n\n次の段落です。", "<", id="unclosed-script-tag"),
+    pytest.param("一行目  \n二行目", "一行目\n二行目", "\n\n", id="hard-line-break"),
+    pytest.param("| 項目 | 値 |\n|---|---|\n| 速度 | 2.5倍 |\n", "速度 2.5倍", "|", id="table-row"),
+    pytest.param("- 一つ目\n- 二つ目\n", "一つ目\n\n二つ目", "-", id="list-items"),
+    pytest.param("<!-- メモ -->\n本文です。", "本文です。", "メモ", id="html-comment"),
 ]
 
 
