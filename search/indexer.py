@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from whoosh.index import Index
+from whoosh.index import Index, LockError
 
 from search.codec import BlogsearchCodec
 from search.errors import PostError, SchemaVersionError
@@ -299,14 +299,44 @@ def _write(
             writer.delete_by_term("slug", slug)
     except BaseException:
         if writer is not None:
-            writer.cancel()
+            _abandon(writer)
         raise
     if writer is not None:
-        writer.commit()
+        try:
+            writer.commit()
+        except BaseException:
+            _abandon(writer)
+            raise
     return deleted
 
 
+def _abandon(writer) -> None:  # noqa: ANN001 (Whoosh writer classes)
+    """Release a failed writer's lock now, not whenever the garbage
+    collector finds the writer (the next run would find the index locked)."""
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 (a half-committed writer; its lock is what matters)
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            lock.release()
+
+
 def _open_writer(ix: Index, procs: int):  # noqa: ANN202 (Whoosh writer classes)
-    if procs > 1:
-        return ix.writer(procs=procs, multisegment=True, limitmb=512, codec=BlogsearchCodec())
-    return ix.writer(limitmb=512, codec=BlogsearchCodec())
+    """A writer holding Whoosh's write lock, which this function takes
+    itself: a writer that fails while it is being made (a full disk) would
+    hold the lock until the garbage collector finds it."""
+    lock = ix.lock("WRITELOCK")
+    if not lock.acquire():
+        raise LockError("the index is locked by another writer")
+    try:
+        options = {"limitmb": 512, "codec": BlogsearchCodec()}
+        if procs > 1:
+            # the sub-writers get `subargs`; they never lock
+            writer = ix.writer(procs=procs, multisegment=True, subargs=options, _lk=False, **options)
+        else:
+            writer = ix.writer(_lk=False, **options)
+    except BaseException:
+        lock.release()
+        raise
+    writer.writelock = lock  # released by the writer's commit or cancel
+    return writer
