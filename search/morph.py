@@ -166,16 +166,11 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
             start = end
 
 
-# record -> _Word. The vocabulary is Zipfian, so most tokens are answered
-# from here.
-class _Word(NamedTuple):
-    space: int  # whitespace characters before the token
-    length: int
-    surface: str
-    joins: bool  # an ASCII piece that may join its neighbours (H + 100)
-    info: tuple[str, str, str, str, bool]  # term, pos, lemma, reading, kept
-
-
+# record -> (whitespace characters before the token, its length, surface,
+# joins: an ASCII piece that may join its neighbours (H + 100),
+# (term, pos, lemma, reading, kept)). A plain tuple, unpacked once per token.
+# The vocabulary is Zipfian, so most tokens are answered from here.
+_Word = tuple[int, int, str, bool, tuple[str, str, str, str, bool]]
 _words: dict[str, _Word] = {}
 _WORDS_MAX = 300_000
 
@@ -194,7 +189,7 @@ def _describe(record: str) -> _Word:
     )
     pos = "-".join(f for f in (pos1, pos2, pos3) if f)
     joins = surface.isascii() and (surface.isalnum() or surface == ".")
-    word = _Word(len(space), len(surface), surface, joins, (term, pos, lemma, reading, kept))
+    word = (len(space), len(surface), surface, joins, (term, pos, lemma, reading, kept))
     if len(_words) >= _WORDS_MAX:
         _words.clear()
     _words[record] = word
@@ -206,14 +201,12 @@ def analyze(text: str, kept_only: bool = False) -> list[Morpheme]:
     unless `kept_only`."""
     folded, origin = fold(text)
     result: list[Morpheme] = []
-    pending: list[int] = []  # start and end of ASCII pieces to join
     new = tuple.__new__
     words = _words
     parse = tagger().parse
 
-    def flush() -> None:
-        start, end = pending[0], pending[-1]
-        pending.clear()
+    def join(start: int, end: int) -> None:
+        """The morphemes of adjacent ASCII pieces folded[start:end]."""
         word = folded[start:end].lower()
         if len(word) < 16 and word.isalpha():  # the common case: one plain word
             s, e = original_span(origin, start, end)
@@ -229,30 +222,32 @@ def analyze(text: str, kept_only: bool = False) -> list[Morpheme]:
                 part = alpha.group()
                 result.append(new(Morpheme, (s, e, surface, part, "名詞-英字", part, "", True)))
 
+    ascii_start = ascii_end = -1  # ASCII pieces waiting to be joined
     for base, chunk in _chunks(folded):
         pos = base
         records = parse(chunk).split(_RS)
         records.pop()  # the end-of-sentence mark
         for record in records:
-            word = words.get(record) or _describe(record)
-            start = pos + word.space
-            pos = start + word.length
-            if word.joins:
-                if pending and pending[-1] != start:
-                    flush()
-                pending.append(start)
-                pending.append(pos)
+            space, length, surface, joins, info = words.get(record) or _describe(record)
+            start = pos + space
+            pos = start + length
+            if joins:
+                if ascii_end != start:
+                    if ascii_end >= 0:
+                        join(ascii_start, ascii_end)
+                    ascii_start = start
+                ascii_end = pos
                 continue
-            if pending:
-                flush()
-            info = word.info
+            if ascii_end >= 0:
+                join(ascii_start, ascii_end)
+                ascii_end = -1
             if kept_only and not info[4]:
                 continue
             if origin is None:
-                result.append(new(Morpheme, (start, pos, word.surface) + info))
+                result.append(new(Morpheme, (start, pos, surface) + info))
             else:
                 s, e = original_span(origin, start, pos)
                 result.append(new(Morpheme, (s, e, text[s:e]) + info))
-    if pending:
-        flush()
+    if ascii_end >= 0:
+        join(ascii_start, ascii_end)
     return result
