@@ -109,7 +109,11 @@ def _tree_text(html: str) -> str:
 def markdown_to_text(markdown: str) -> str:
     """Plain text of a Markdown document (blocks separated by blank lines)."""
     markdown = _LIQUID.sub("", markdown)
-    html = cmarkgfm.markdown_to_html_with_extensions(
-        markdown, options=_OPTIONS, extensions=_EXTENSIONS
-    )
+    try:
+        html = cmarkgfm.markdown_to_html_with_extensions(
+            markdown, options=_OPTIONS, extensions=_EXTENSIONS
+        )
+    except UnicodeEncodeError:  # lone surrogates (JSON drafts can hold them): U+FFFD each
+        markdown = markdown.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return markdown_to_text(markdown)
     return _tree_text(html)

@@ -264,6 +264,7 @@ MARKDOWN = [
     pytest.param("| 項目 | 値 |\n|---|---|\n| 速度 | 2.5倍 |\n", "速度 2.5倍", "|", id="table-row"),
     pytest.param("- 一つ目\n- 二つ目\n", "一つ目\n\n二つ目", "-", id="list-items"),
     pytest.param("<!-- メモ -->\n本文です。", "本文です。", "メモ", id="html-comment"),
+    pytest.param("前\ud800後", "前\ufffd後", "\ud800", id="lone-surrogate"),
 ]
 
 
