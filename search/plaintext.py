@@ -15,17 +15,21 @@ emphasis, code spans or tables differently.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 import cmarkgfm
 import lxml.html
+from lxml import etree
 from cmarkgfm.cmark import Options
 
 # Raw HTML is kept, so that its text is indexed; ~one~ is not strikethrough
 # (~/.bashrc ... ~/.profile), ~~two~~ is, as on GitHub.
 _OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE
 _EXTENSIONS = ["table", "strikethrough"]
-_PARSER = lxml.html.HTMLParser(huge_tree=True)  # code blocks may be text nodes of megabytes
+# Code blocks may be text nodes of megabytes; comments and processing
+# instructions go, their neighbouring text joins.
+_PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
 
 _LIQUID = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}", re.S)
 # Raw HTML is the only place where cmark's output can hold these tags (text
@@ -46,53 +50,7 @@ _BLOCKS = frozenset(
 # Elements whose own white space between children is layout, not text.
 _CONTAINERS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "ul", "ol", "dl", "blockquote"})
 _CELLS = frozenset({"th", "td"})
-
-
-class _Text:
-    """Collects the blocks of text of an element tree."""
-
-    def __init__(self) -> None:
-        self.blocks: list[str] = []
-        self.current: list[str] = []
-
-    def end_block(self) -> None:
-        text = "".join(self.current).strip()
-        if text:
-            self.blocks.append(text)
-        self.current.clear()
-
-    def visit(self, el: lxml.html.HtmlElement) -> None:
-        tag = el.tag
-        if tag == "pre":
-            self.end_block()
-            code = el.text_content().rstrip("\n")
-            if code.strip():
-                self.blocks.append(code)
-            return
-        if tag == "img":
-            self.current.append(el.get("alt", ""))
-            return
-        if tag == "br":
-            self.current.append("\n")
-            return
-        block = tag in _BLOCKS
-        if block:
-            self.end_block()
-        layout = tag in _CONTAINERS
-        if el.text and not (layout and el.text.isspace()):
-            self.current.append(el.text)
-        for child in el:
-            if isinstance(child.tag, str):  # not a comment or processing instruction
-                self.visit(child)
-            tail = child.tail
-            if tail and not (layout and tail.isspace()):
-                if child.tag == "br" and tail.startswith("\n"):
-                    tail = tail[1:]  # cmark writes "<br />\n" for one line break
-                self.current.append(tail)
-        if tag in _CELLS:
-            self.current.append(" ")
-        if block:
-            self.end_block()
+_ANY_TAG = re.compile(r"<[^>]*>")
 
 
 def _tree_text(html: str) -> str:
@@ -100,10 +58,54 @@ def _tree_text(html: str) -> str:
     if not html.strip():
         return ""
     root = lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)
-    collector = _Text()
-    collector.visit(root)
-    collector.end_block()
-    return "\n\n".join(collector.blocks)
+    blocks: list[str] = []
+    current: list[str] = []
+    layout = [False]  # per open element: is its white space between children layout?
+
+    def end_block() -> None:
+        text = "".join(current).strip()
+        if text:
+            blocks.append(text)
+        current.clear()
+
+    # An iterative walk: posts may nest blocks thousands deep.
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if event == "start":
+            if tag == "pre":
+                end_block()
+                code = el.text_content().rstrip("\n")
+                if code.strip():
+                    blocks.append(code)
+                walker.skip_subtree()
+            elif tag == "img":
+                current.append(el.get("alt", ""))
+            elif tag == "br":
+                current.append("\n")
+            else:
+                if tag in _BLOCKS:
+                    end_block()
+                if el.text and not (tag in _CONTAINERS and el.text.isspace()):
+                    current.append(el.text)
+            layout.append(tag in _CONTAINERS)
+            continue
+        layout.pop()
+        if tag in _CELLS:
+            current.append(" ")
+        elif tag in _BLOCKS:
+            end_block()
+        tail = el.tail
+        if tail and not (layout[-1] and tail.isspace()):
+            if tag == "br" and tail.startswith("\n"):
+                tail = tail[1:]  # cmark writes "<br />\n" for one line break
+            current.append(tail)
+    end_block()
+    if not blocks:
+        # libxml2 gives up on elements nested about 2,500 deep and returns an
+        # empty tree: the text is then read without the structure.
+        return html_lib.unescape(_ANY_TAG.sub("", html)).strip()
+    return "\n\n".join(blocks)
 
 
 def markdown_to_text(markdown: str) -> str:

@@ -265,6 +265,9 @@ MARKDOWN = [
     pytest.param("- 一つ目\n- 二つ目\n", "一つ目\n\n二つ目", "-", id="list-items"),
     pytest.param("<!-- メモ -->\n本文です。", "本文です。", "メモ", id="html-comment"),
     pytest.param("前\ud800後", "前\ufffd後", "\ud800", id="lone-surrogate"),
+    pytest.param("<div>" * 5000 + "深い本文", "深い本文", "<", id="html-nested-5000-deep"),
+    pytest.param("> " * 5000 + "引用の本文", "引用の本文", "<", id="quotes-nested-5000-deep"),
+    pytest.param("<span>" * 20000 + "深い本文", "深い本文", "<", id="inline-nested-20000-deep"),
 ]
 
 
