@@ -16,7 +16,9 @@ a tagger, since the schema is pickled into the index.
 
 from __future__ import annotations
 
+import operator
 import re
+from collections import Counter
 from typing import Iterator
 
 from whoosh.analysis import Token, Tokenizer
@@ -139,6 +141,16 @@ class CjkBigramAnalyzer(_StatelessTokenizer):
                     s, e = original_span(origin, run.start() + i, run.start() + i + 2)
                     t.startchar, t.endchar = start_char + s, start_char + e
                 yield t
+
+
+    def counts(self, value: str) -> Counter[str]:
+        """bigram -> occurrences in `value`, as `__call__` would give them,
+        without a Token per bigram: the indexing fast path
+        (`search.schema.BigramFrequency`)."""
+        found: Counter[str] = Counter()
+        for run in _CJK_RUN.findall(fold(value)[0]):
+            found.update(map(operator.add, run, run[1:]))  # adjacent characters
+        return found
 
 
 def bigram_runs(text: str) -> list[list[str]]:

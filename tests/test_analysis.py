@@ -426,3 +426,23 @@ def test_indexing_fast_path_gives_whooshs_postings() -> None:
         fast = sorted(field.format.word_values(text, field.analyzer, mode="index"))
         assert fast == sorted(generic.word_values(text, field.analyzer, mode="index"))
         assert fast
+
+
+def test_bigram_fast_path_gives_whooshs_postings() -> None:
+    """BigramFrequency (counts without Tokens) writes exactly the postings of
+    Whoosh's generic Frequency path, for every post's title and body."""
+    from whoosh.formats import Frequency
+
+    from search.posts import load_posts
+    from search.schema import BigramFrequency, make_schema
+
+    generic = Frequency()
+    posts = load_posts(POSTS_DIR).posts
+    texts = [t for p in posts for t in (p.title, p.body)] + ["😀漢字😀", "ｻｰﾊﾞｰの量子コンピューター、量子コンピュータ"]
+    for name in ("title_ngram", "body_ngram"):
+        field = make_schema()[name]
+        assert isinstance(field.format, BigramFrequency)
+        for text in texts:
+            fast = sorted(field.format.word_values(text, field.analyzer, mode="index"))
+            assert fast == sorted(generic.word_values(text, field.analyzer, mode="index"))
+        assert ("量子", 2, 2.0, b"\x00\x00\x00\x02") in fast
