@@ -23,7 +23,7 @@ from typing import Iterator
 
 from whoosh.analysis import Token, Tokenizer
 
-from search.morph import analyze, fold, normalize_term, original_span
+from search.morph import analyze, fold, normalize_term, original_span, term_spans
 
 # Runs of two characters are almost always one dictionary word, which the
 # morphological view already indexes; bigrams help inside longer runs.
@@ -92,20 +92,7 @@ class JapaneseAnalyzer(_StatelessTokenizer):
         `value`, as `__call__(value, positions=True, chars=True)` would give
         them, without a Token per word: the indexing fast path
         (`search.schema.MorphCharacters`)."""
-        seen: dict[str, list[tuple[int, int, int]]] = {}
-        pos = -1
-        last_start = -1
-        for m in analyze(value, kept_only=True):
-            start = m.start
-            if start != last_start:
-                pos += 1
-                last_start = start
-            found = seen.get(m.term)
-            if found is None:
-                seen[m.term] = [(pos, start, m.end)]
-            else:
-                found.append((pos, start, m.end))
-        return seen
+        return term_spans(value)
 
 
 class CjkBigramAnalyzer(_StatelessTokenizer):

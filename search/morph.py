@@ -196,6 +196,32 @@ def _describe(record: str) -> _Word:
     return word
 
 
+_ascii: dict[str, list[tuple[int, int, str]]] = {}
+
+
+def ascii_terms(pieces: str) -> list[tuple[int, int, str]]:
+    """(start, end, term) of the words in adjacent ASCII pieces that MeCab
+    split (H + 100 -> h100, 2 . 5 -> 2.5), lower-cased; a word with a
+    letter prefix also gives the prefix (trainium2 -> trainium2, trainium)."""
+    found = _ascii.get(pieces)
+    if found is not None:
+        return found
+    word = pieces.lower()
+    if len(word) < 16 and word.isalpha():  # the common case: one plain word
+        found = [(0, len(word), word)]
+    else:
+        found = []
+        for m in _ASCII_WORD.finditer(word):
+            found.append((m.start(), m.end(), m.group()))
+            alpha = _ALPHA_PART.match(m.group())
+            if alpha and alpha.group() != m.group():
+                found.append((m.start(), m.end(), alpha.group()))
+    if len(_ascii) >= _WORDS_MAX:
+        _ascii.clear()
+    _ascii[pieces] = found
+    return found
+
+
 def analyze(text: str, kept_only: bool = False) -> list[Morpheme]:
     """All morphemes of `text`, stop words included (see `Morpheme.kept`)
     unless `kept_only`."""
@@ -207,20 +233,9 @@ def analyze(text: str, kept_only: bool = False) -> list[Morpheme]:
 
     def join(start: int, end: int) -> None:
         """The morphemes of adjacent ASCII pieces folded[start:end]."""
-        word = folded[start:end].lower()
-        if len(word) < 16 and word.isalpha():  # the common case: one plain word
-            s, e = original_span(origin, start, end)
-            result.append(new(Morpheme, (s, e, text[s:e], word, "名詞-英字", word, "", True)))
-            return
-        for m in _ASCII_WORD.finditer(word):
-            s, e = original_span(origin, start + m.start(), start + m.end())
-            surface = text[s:e]
-            result.append(new(Morpheme, (s, e, surface, m.group(), "名詞-英字", m.group(), "", True)))
-            alpha = _ALPHA_PART.match(m.group())
-            if alpha and alpha.group() != m.group():
-                # Trainium2 is also found by trainium
-                part = alpha.group()
-                result.append(new(Morpheme, (s, e, surface, part, "名詞-英字", part, "", True)))
+        for a, b, term in ascii_terms(folded[start:end]):
+            s, e = original_span(origin, start + a, start + b)
+            result.append(new(Morpheme, (s, e, text[s:e], term, "名詞-英字", term, "", True)))
 
     ascii_start = ascii_end = -1  # ASCII pieces waiting to be joined
     for base, chunk in _chunks(folded):
@@ -251,3 +266,67 @@ def analyze(text: str, kept_only: bool = False) -> list[Morpheme]:
     if ascii_end >= 0:
         join(ascii_start, ascii_end)
     return result
+
+
+def term_spans(text: str) -> dict[str, list[tuple[int, int, int]]]:
+    """term -> [(position, start, end)] of the kept morphemes of `text`:
+    `analyze(text, kept_only=True)` grouped by term, positions counting
+    words (pieces of one word, trainium2 / trainium, share one). The
+    indexing fast path: no Morpheme per word."""
+    folded, origin = fold(text)
+    seen: dict[str, list[tuple[int, int, int]]] = {}
+    if origin is not None:  # width-folded text: offsets need the origin map
+        n = last_start = -1
+        for m in analyze(text, kept_only=True):
+            if m.start != last_start:
+                n += 1
+                last_start = m.start
+            seen.setdefault(m.term, []).append((n, m.start, m.end))
+        return seen
+    words = _words
+    parse = tagger().parse
+    n = -1  # position of the last word
+
+    def join(start: int, end: int) -> None:
+        nonlocal n
+        last = -1
+        for a, b, term in ascii_terms(folded[start:end]):
+            if a != last:
+                n += 1
+                last = a
+            found = seen.get(term)
+            if found is None:
+                seen[term] = [(n, start + a, start + b)]
+            else:
+                found.append((n, start + a, start + b))
+
+    ascii_start = ascii_end = -1  # ASCII pieces waiting to be joined
+    for base, chunk in _chunks(folded):
+        pos = base
+        records = parse(chunk).split(_RS)
+        records.pop()  # the end-of-sentence mark
+        for record in records:
+            space, length, _, joins, info = words.get(record) or _describe(record)
+            start = pos + space
+            pos = start + length
+            if joins:
+                if ascii_end != start:
+                    if ascii_end >= 0:
+                        join(ascii_start, ascii_end)
+                    ascii_start = start
+                ascii_end = pos
+                continue
+            if ascii_end >= 0:
+                join(ascii_start, ascii_end)
+                ascii_end = -1
+            if info[4]:
+                n += 1
+                term = info[0]
+                found = seen.get(term)
+                if found is None:
+                    seen[term] = [(n, start, pos)]
+                else:
+                    found.append((n, start, pos))
+    if ascii_end >= 0:
+        join(ascii_start, ascii_end)
+    return seen
