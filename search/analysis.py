@@ -129,7 +129,6 @@ class CjkBigramAnalyzer(_StatelessTokenizer):
                     t.startchar, t.endchar = start_char + s, start_char + e
                 yield t
 
-
     def counts(self, value: str) -> Counter[str]:
         """bigram -> occurrences in `value`, as `__call__` would give them,
         without a Token per bigram: the indexing fast path

@@ -222,21 +222,12 @@ def ascii_terms(pieces: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def analyze(text: str, kept_only: bool = False) -> list[Morpheme]:
-    """All morphemes of `text`, stop words included (see `Morpheme.kept`)
-    unless `kept_only`."""
-    folded, origin = fold(text)
-    result: list[Morpheme] = []
-    new = tuple.__new__
+def _tokens(folded: str) -> Iterator[tuple[int, int, str, tuple[str, str, str, str, bool] | None]]:
+    """(start, end, surface, (term, pos, lemma, reading, kept)) of each word
+    MeCab finds in `folded`; adjacent ASCII pieces (H + 100) come joined,
+    as (start, end, pieces, None)."""
     words = _words
     parse = tagger().parse
-
-    def join(start: int, end: int) -> None:
-        """The morphemes of adjacent ASCII pieces folded[start:end]."""
-        for a, b, term in ascii_terms(folded[start:end]):
-            s, e = original_span(origin, start + a, start + b)
-            result.append(new(Morpheme, (s, e, text[s:e], term, "名詞-英字", term, "", True)))
-
     ascii_start = ascii_end = -1  # ASCII pieces waiting to be joined
     for base, chunk in _chunks(folded):
         pos = base
@@ -249,22 +240,36 @@ def analyze(text: str, kept_only: bool = False) -> list[Morpheme]:
             if joins:
                 if ascii_end != start:
                     if ascii_end >= 0:
-                        join(ascii_start, ascii_end)
+                        yield ascii_start, ascii_end, folded[ascii_start:ascii_end], None
                     ascii_start = start
                 ascii_end = pos
                 continue
             if ascii_end >= 0:
-                join(ascii_start, ascii_end)
+                yield ascii_start, ascii_end, folded[ascii_start:ascii_end], None
                 ascii_end = -1
-            if kept_only and not info[4]:
-                continue
-            if origin is None:
-                result.append(new(Morpheme, (start, pos, surface) + info))
-            else:
-                s, e = original_span(origin, start, pos)
-                result.append(new(Morpheme, (s, e, text[s:e]) + info))
+            yield start, pos, surface, info
     if ascii_end >= 0:
-        join(ascii_start, ascii_end)
+        yield ascii_start, ascii_end, folded[ascii_start:ascii_end], None
+
+
+def analyze(text: str, kept_only: bool = False) -> list[Morpheme]:
+    """All morphemes of `text`, stop words included (see `Morpheme.kept`)
+    unless `kept_only`."""
+    folded, origin = fold(text)
+    result: list[Morpheme] = []
+    new = tuple.__new__
+    for start, end, surface, info in _tokens(folded):
+        if info is None:
+            for a, b, term in ascii_terms(surface):
+                s, e = original_span(origin, start + a, start + b)
+                result.append(new(Morpheme, (s, e, text[s:e], term, "名詞-英字", term, "", True)))
+        elif kept_only and not info[4]:
+            continue
+        elif origin is None:
+            result.append(new(Morpheme, (start, end, surface) + info))
+        else:
+            s, e = original_span(origin, start, end)
+            result.append(new(Morpheme, (s, e, text[s:e]) + info))
     return result
 
 
@@ -275,58 +280,33 @@ def term_spans(text: str) -> dict[str, list[tuple[int, int, int]]]:
     indexing fast path: no Morpheme per word."""
     folded, origin = fold(text)
     seen: dict[str, list[tuple[int, int, int]]] = {}
+    n = -1  # position of the last word
     if origin is not None:  # width-folded text: offsets need the origin map
-        n = last_start = -1
+        last_start = -1
         for m in analyze(text, kept_only=True):
             if m.start != last_start:
                 n += 1
                 last_start = m.start
             seen.setdefault(m.term, []).append((n, m.start, m.end))
         return seen
-    words = _words
-    parse = tagger().parse
-    n = -1  # position of the last word
-
-    def join(start: int, end: int) -> None:
-        nonlocal n
-        last = -1
-        for a, b, term in ascii_terms(folded[start:end]):
-            if a != last:
-                n += 1
-                last = a
-            found = seen.get(term)
-            if found is None:
-                seen[term] = [(n, start + a, start + b)]
-            else:
-                found.append((n, start + a, start + b))
-
-    ascii_start = ascii_end = -1  # ASCII pieces waiting to be joined
-    for base, chunk in _chunks(folded):
-        pos = base
-        records = parse(chunk).split(_RS)
-        records.pop()  # the end-of-sentence mark
-        for record in records:
-            space, length, _, joins, info = words.get(record) or _describe(record)
-            start = pos + space
-            pos = start + length
-            if joins:
-                if ascii_end != start:
-                    if ascii_end >= 0:
-                        join(ascii_start, ascii_end)
-                    ascii_start = start
-                ascii_end = pos
-                continue
-            if ascii_end >= 0:
-                join(ascii_start, ascii_end)
-                ascii_end = -1
-            if info[4]:
-                n += 1
-                term = info[0]
+    for start, end, surface, info in _tokens(folded):
+        if info is None:
+            last = -1
+            for a, b, term in ascii_terms(surface):
+                if a != last:
+                    n += 1
+                    last = a
                 found = seen.get(term)
                 if found is None:
-                    seen[term] = [(n, start, pos)]
+                    seen[term] = [(n, start + a, start + b)]
                 else:
-                    found.append((n, start, pos))
-    if ascii_end >= 0:
-        join(ascii_start, ascii_end)
+                    found.append((n, start + a, start + b))
+        elif info[4]:
+            n += 1
+            term = info[0]
+            found = seen.get(term)
+            if found is None:
+                seen[term] = [(n, start, end)]
+            else:
+                found.append((n, start, end))
     return seen
