@@ -26,5 +26,10 @@ class SchemaVersionError(SearchError):
     """The index was built by another version of the analysis or schema."""
 
 
+class IndexWorkerError(SearchError):
+    """A process of a parallel build died (killed, out of memory); nothing
+    was committed."""
+
+
 class QueryError(SearchError):
     """A query the caller must change (only in strict mode; readers never see it)."""

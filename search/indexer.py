@@ -14,6 +14,7 @@ import functools
 import gc
 import multiprocessing
 import os
+import queue
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -21,9 +22,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from whoosh.index import Index, LockError
+from whoosh.multiproc import MpWriter
 
 from search.codec import BlogsearchCodec
-from search.errors import PostError, SchemaVersionError
+from search.errors import IndexWorkerError, PostError, SchemaVersionError
 from search.passages import passage_terms
 from search.posts import (
     Post,
@@ -49,6 +51,8 @@ from search.schema import create_index, date_value, open_index
 
 # Below this many posts to write, a single-process writer is faster.
 PARALLEL_MIN_POSTS = 200
+# Documents per job of a parallel writer's processes (Whoosh's default).
+WRITER_BATCH = 100
 # Python's cycle collector runs after every 700 net allocations by default.
 # Indexing allocates millions of small objects (tokens, postings) that live
 # until a segment is written, so the collector mostly re-scans live objects:
@@ -332,7 +336,8 @@ def _open_writer(ix: Index, procs: int):  # noqa: ANN202 (Whoosh writer classes)
         options = {"limitmb": 512, "codec": BlogsearchCodec()}
         if procs > 1:
             # the sub-writers get `subargs`; they never lock
-            writer = ix.writer(procs=procs, multisegment=True, subargs=options, _lk=False, **options)
+            writer = _MpWriter(ix, procs=procs, batchsize=WRITER_BATCH, multisegment=True,
+                               subargs=options, _lk=False, **options)
         else:
             writer = ix.writer(_lk=False, **options)
     except BaseException:
@@ -340,3 +345,52 @@ def _open_writer(ix: Index, procs: int):  # noqa: ANN202 (Whoosh writer classes)
         raise
     writer.writelock = lock  # released by the writer's commit or cancel
     return writer
+
+
+class _LiveQueue:
+    """A parallel writer's job queue that gives up when a writer process
+    has died, where Whoosh would wait for room in the queue forever."""
+
+    def __init__(self, jobs, tasks: list) -> None:  # noqa: ANN001 (a multiprocessing queue)
+        self._jobs = jobs
+        self._tasks = tasks
+
+    def put(self, item: object) -> None:
+        while True:
+            try:
+                self._jobs.put(item, timeout=1.0)
+                return
+            except queue.Full:
+                _check_tasks(self._tasks)
+
+    def get(self, *args: object, **kwargs: object) -> object:  # the writer processes' side
+        return self._jobs.get(*args, **kwargs)
+
+    def __getstate__(self) -> dict:
+        return {"_jobs": self._jobs, "_tasks": []}  # processes started by spawn get the queue only
+
+
+def _check_tasks(tasks: list) -> None:
+    for task in tasks:
+        if task.exitcode not in (None, 0):
+            raise IndexWorkerError(
+                f"an indexing process exited with status {task.exitcode} "
+                f"(out of memory or killed?); nothing was committed"
+            )
+
+
+class _MpWriter(MpWriter):
+    """Whoosh's multiprocessing writer, made to notice a writer process that
+    died. Whoosh commits without that process's documents (it waits one
+    second for each result, then goes on), so a build would lose posts
+    without a word."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.jobqueue = _LiveQueue(self.jobqueue, self.tasks)
+
+    def _commit_toc(self, segments) -> None:  # noqa: ANN001 (Whoosh's segments)
+        _check_tasks(self.tasks)  # all joined by now: a None exit code is not expected
+        if any(task.exitcode is None for task in self.tasks):
+            raise IndexWorkerError("an indexing process did not finish; nothing was committed")
+        super()._commit_toc(segments)

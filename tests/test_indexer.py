@@ -193,3 +193,44 @@ def test_build_collects_cycles_less_often_and_restores_the_setting(
     with pytest.raises(OSError):
         build_index(posts_copy, tmp_path / "ix", rebuild=True, procs=1)
     assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("batch", [100, 1], ids=["commit", "full-queue"])
+def test_dead_writer_process_fails_the_build_and_keeps_the_index(
+    posts_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """Whoosh's parallel writer commits without a process that died (and
+    waits forever for room in its job queue); the build must fail instead."""
+    import os
+    import signal
+
+    from whoosh.multiproc import SubWriterTask
+
+    from search.errors import IndexWorkerError
+
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_POSTS", 2)
+    monkeypatch.setattr(indexer, "WRITER_BATCH", batch)  # 15 jobs for a queue of 8: it fills up
+    monkeypatch.setattr(SubWriterTask, "_process_file", lambda self, *a: os._exit(9))  # "killed"
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("the build hung")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)  # a hang fails the test instead of stalling the suite
+    try:
+        for rebuild in (True, False):
+            if not rebuild:
+                for path in posts_copy.glob("*.md"):  # every post changed: a parallel update
+                    path.write_text(path.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+            with pytest.raises(IndexWorkerError, match="exited with status 9"):
+                build_index(posts_copy, ix, procs=2, rebuild=rebuild, wait=0)
+            assert slugs_for(ix, "Trainium2")[:1] == ["aws-trainium2"]
+            assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    monkeypatch.undo()
+    report = build_index(posts_copy, ix, procs=1, wait=0)  # the lock is free, nothing was lost
+    assert (report.indexed, report.total) == (PUBLISHED, PUBLISHED)
+
