@@ -20,8 +20,8 @@ import re
 
 import cmarkgfm
 import lxml.html
-from lxml import etree
 from cmarkgfm.cmark import Options
+from lxml import etree
 
 # Raw HTML is kept, so that its text is indexed; ~one~ is not strikethrough
 # (~/.bashrc ... ~/.profile), ~~two~~ is, as on GitHub.
@@ -40,7 +40,9 @@ _RAW_TEXT_OPEN = re.compile(r"<(?:script|style)\b[^>]*>", re.I)
 # Tags whose content an HTML parser reads as raw text up to their end tag
 # (`<title>` in "<text>:<title>" would swallow the rest of the post): the
 # tags go, their content is read as ordinary text.
-_RAW_TEXT_TAGS = re.compile(r"</?(?:title|textarea|xmp|plaintext|iframe|noembed|noframes|noscript)\b[^>]*>", re.I)
+_RAW_TEXT_TAGS = re.compile(
+    r"</?(?:title|textarea|xmp|plaintext|iframe|noembed|noframes|noscript)\b[^>]*>", re.I
+)
 
 # Elements whose start and end separate blocks of text.
 _BLOCKS = frozenset(
