@@ -71,6 +71,7 @@ def _fewer_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*old)
 
+
 @dataclass
 class IndexReport:
     indexed: int = 0  # posts written (new or changed)
