@@ -281,32 +281,25 @@ def term_spans(text: str) -> dict[str, list[tuple[int, int, int]]]:
     folded, origin = fold(text)
     seen: dict[str, list[tuple[int, int, int]]] = {}
     n = -1  # position of the last word
-    if origin is not None:  # width-folded text: offsets need the origin map
-        last_start = -1
-        for m in analyze(text, kept_only=True):
-            if m.start != last_start:
-                n += 1
-                last_start = m.start
-            seen.setdefault(m.term, []).append((n, m.start, m.end))
-        return seen
+    last_start = -1  # where it starts in `text`: pieces of one word share it
+
+    def add(term: str, start: int, end: int) -> None:
+        nonlocal n, last_start
+        if origin is not None:  # width-folded text: offsets go through the origin map
+            start, end = original_span(origin, start, end)
+        if start != last_start:
+            n += 1
+            last_start = start
+        found = seen.get(term)
+        if found is None:
+            seen[term] = [(n, start, end)]
+        else:
+            found.append((n, start, end))
+
     for start, end, surface, info in _tokens(folded):
         if info is None:
-            last = -1
             for a, b, term in ascii_terms(surface):
-                if a != last:
-                    n += 1
-                    last = a
-                found = seen.get(term)
-                if found is None:
-                    seen[term] = [(n, start + a, start + b)]
-                else:
-                    found.append((n, start + a, start + b))
+                add(term, start + a, start + b)
         elif info[4]:
-            n += 1
-            term = info[0]
-            found = seen.get(term)
-            if found is None:
-                seen[term] = [(n, start, end)]
-            else:
-                found.append((n, start, end))
+            add(info[0], start, end)
     return seen
