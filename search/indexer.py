@@ -302,16 +302,12 @@ def _write(
             writer = _open_writer(ix, 1)
         for slug in deleted:
             writer.delete_by_term("slug", slug)
+        if writer is not None:
+            writer.commit()
     except BaseException:
         if writer is not None:
             _abandon(writer)
         raise
-    if writer is not None:
-        try:
-            writer.commit()
-        except BaseException:
-            _abandon(writer)
-            raise
     return deleted
 
 
