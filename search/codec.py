@@ -43,6 +43,28 @@ class _PostingsWriter(W3PostingsWriter):
             if length > self._maxlength:
                 self._maxlength = length
 
+    def add_many(self, ids, weights, values, lengths) -> None:  # noqa: ANN001 (sequences)
+        """`add_sorted` for a term's whole posting list (sequences of equal
+        length), a block at a time."""
+        limit = self._blocklimit
+        i, n = 0, len(ids)
+        while i < n:
+            if len(self._ids) >= limit:
+                self._write_block()
+            j = min(n, i + limit - len(self._ids))
+            self._ids.extend(ids[i:j])
+            block_weights = weights[i:j]
+            self._weights.extend(block_weights)
+            self._maxweight = max(self._maxweight, *block_weights)
+            self._values.extend(v for v in values[i:j] if v)
+            block_lengths = [length for length in lengths[i:j] if length]
+            if block_lengths:
+                shortest = min(block_lengths)
+                if self._minlength is None or shortest < self._minlength:
+                    self._minlength = shortest
+                self._maxlength = max(self._maxlength, *block_lengths)
+            i = j
+
     def finish_postings(self):
         if self.written() or len(self) >= self._inlinelimit:
             return super().finish_postings()
@@ -87,6 +109,27 @@ class _FieldWriter(W3FieldWriter):
         if lasttext is not None:
             self.finish_term()
         if lastfn is not None:
+            self.finish_field()
+
+    def add_grouped(self, schema, lengths, grouped):  # noqa: ANN001, ANN201 (Whoosh's objects)
+        """`add_postings` for postings grouped by field and term
+        (`search.segmentwriter.GroupedPool.grouped`): each term's posting
+        list is handed over whole. The postings written are the same."""
+        for fieldname, terms in grouped:
+            self.start_field(fieldname, schema[fieldname])
+            field_lengths = _field_lengths(lengths, fieldname)
+            known = len(field_lengths)
+            add_many = self._postwriter.add_many
+            for btext, postings in terms:
+                if postings[0][0] == -1:  # spelling-only items (Whoosh's hack); never ours
+                    postings = [p for p in postings if p[0] != -1]
+                    if not postings:
+                        continue
+                self.start_term(btext)
+                ids, weights, values = zip(*postings)
+                add_many(ids, weights, values,
+                         [field_lengths[d] if d < known else 0 for d in ids])
+                self.finish_term()
             self.finish_field()
 
 

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from whoosh.index import Index, LockError
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 
 from search.codec import BlogsearchCodec
 from search.errors import IndexWorkerError, PostError, SchemaVersionError
 from search.passages import passage_terms
+from search.segmentwriter import GroupedSegmentWriter
 from search.posts import (
     Post,
     SiteConfig,
@@ -336,7 +337,7 @@ def _open_writer(ix: Index, procs: int):  # noqa: ANN202 (Whoosh writer classes)
             writer = _MpWriter(ix, procs=procs, batchsize=WRITER_BATCH, multisegment=True,
                                subargs=options, _lk=False, **options)
         else:
-            writer = ix.writer(_lk=False, **options)
+            writer = GroupedSegmentWriter(ix, _lk=False, **options)
     except BaseException:
         lock.release()
         raise
@@ -376,15 +377,44 @@ def _check_tasks(tasks: list) -> None:
             )
 
 
+class _SubWriterTask(SubWriterTask):
+    """A writer process of `_MpWriter`: Whoosh's, writing its segment with
+    a `GroupedSegmentWriter`."""
+
+    def run(self) -> None:
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = GroupedSegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            jobinfo = self.jobqueue.get()
+            if jobinfo is None:
+                break
+            self._process_file(*jobinfo)
+        if not self.running:
+            writer.cancel()
+            return
+        fieldnames = writer.pool.fieldnames
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, fieldnames, segment), timeout=5)
+
+
 class _MpWriter(MpWriter):
-    """Whoosh's multiprocessing writer, made to notice a writer process that
-    died. Whoosh commits without that process's documents (it waits one
-    second for each result, then goes on), so a build would lose posts
-    without a word."""
+    """Whoosh's multiprocessing writer (one segment per process), made to
+    notice a writer process that died. Whoosh commits without that
+    process's documents (it waits one second for each result, then goes
+    on), so a build would lose posts without a word."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        if not self.multisegment:
+            raise ValueError("_MpWriter writes one segment per process (multisegment=True)")
         self.jobqueue = _LiveQueue(self.jobqueue, self.tasks)
+
+    def _new_task(self) -> _SubWriterTask:
+        task = _SubWriterTask(self.storage, self.indexname, self.jobqueue,
+                              self.resultqueue, self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
 
     def _commit_toc(self, segments) -> None:  # noqa: ANN001 (Whoosh's segments)
         _check_tasks(self.tasks)  # all joined by now: a None exit code is not expected
