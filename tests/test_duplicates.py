@@ -89,6 +89,21 @@ def test_normalisation_ignores_marks_width_case_and_spaces(a: str, b: str) -> No
     assert normalize(a) == normalize(b)
 
 
+def test_normalisation_drops_exactly_punctuation_symbols_separators_and_controls() -> None:
+    """Code points one by one (the BMP and the assigned planes beyond it):
+    kept or dropped by Unicode category (a character class does the BMP, a
+    lookup by category the rest)."""
+    import itertools
+    import unicodedata
+
+    for code in itertools.chain(range(0x32000), range(0xE0000, 0xE0200)):
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char).casefold()
+        expected = "".join(c for c in folded if not unicodedata.category(c).startswith(("P", "S", "Z", "C")))
+        assert normalize(char) == expected, hex(code)
+    assert normalize("「サーバー」😀の設定、𠮷野家\u200bで。") == "サーバーの設定𠮷野家で"
+
+
 def test_sentences() -> None:
     text = "「行こう。」と言った。本当に？はい!\n次の行\n"
     assert [text[s:e] for s, e in sentences(text)] == [
