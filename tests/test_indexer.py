@@ -117,6 +117,27 @@ def test_parallel_build_equals_serial_build(posts_copy: Path, tmp_path: Path,
         assert slugs_for(tmp_path / "serial", query) == slugs_for(tmp_path / "parallel", query)
 
 
+def test_parallel_update_equals_serial_update(posts_copy: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every post changed: the writer processes write new segments, which
+    Whoosh merges with the old ones on commit."""
+    from search.check import check_index
+
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_POSTS", 2)
+    for name in ("serial", "parallel"):
+        build_index(posts_copy, tmp_path / name, procs=1)
+    for path in posts_copy.glob("*.md"):
+        path.write_text(path.read_text(encoding="utf-8") + "\n\n追記：量子アニーリングの検証。\n",
+                        encoding="utf-8")
+    assert build_index(posts_copy, tmp_path / "serial", procs=1).indexed == PUBLISHED
+    report = build_index(posts_copy, tmp_path / "parallel", procs=2)
+    assert (report.indexed, report.total) == (PUBLISHED, PUBLISHED)
+    assert check_index(posts_copy, tmp_path / "parallel").clean
+    assert len(slugs_for(tmp_path / "parallel", "量子アニーリング")) == PUBLISHED
+    for query in ["サーバー運用", "ＡＷＳのＡＩチップ", "PostgreSQL バックアップ", "量子"]:
+        assert slugs_for(tmp_path / "serial", query) == slugs_for(tmp_path / "parallel", query)
+
+
 def test_missing_index_has_a_clear_message(tmp_path: Path) -> None:
     with pytest.raises(IndexNotFoundError, match="blogsearch index --posts"):
         open_index(tmp_path / "nothing-here")
