@@ -17,6 +17,8 @@ import os
 import queue
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -59,6 +61,8 @@ WRITER_BATCH = 100
 # until a segment is written, so the collector mostly re-scans live objects:
 # collecting every 100,000 allocations makes a build about 8 % faster.
 BUILD_GC_THRESHOLD = (100_000, 50, 100)
+# Pool processes are forked: they start at once with the modules loaded.
+_FORK = multiprocessing.get_context("fork")
 
 
 @contextlib.contextmanager
@@ -198,9 +202,9 @@ def _build_locked(
         assert ix is not None
         jobs, present = _changed_files(root, known, config, report)
         parallel = procs > 1 and len(jobs) >= PARALLEL_MIN_POSTS
-        pool = multiprocessing.Pool(procs) if parallel else None
+        pool = ProcessPoolExecutor(procs, mp_context=_FORK) if parallel else None
         parse = functools.partial(_parse_job, config=config)
-        parsed = pool.imap(parse, jobs, chunksize=8) if pool else map(parse, jobs)
+        parsed = _pool_results(pool, parse, jobs) if pool else map(parse, jobs)
         if progress:
             parsed = progress(parsed, len(jobs))
         documents = _accept(parsed, jobs, report, present)
@@ -222,9 +226,23 @@ def _build_locked(
         raise
     finally:
         if pool:
-            pool.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _pool_results(pool: ProcessPoolExecutor, parse: Callable[[_Job], Any], jobs: list[_Job]
+                  ) -> Iterator[Any]:
+    """`parse` of each job in the pool's processes, in order. A process that
+    dies (out of memory, killed) fails the build: `multiprocessing.Pool`
+    would replace it and wait forever for the posts it had."""
+    try:
+        yield from pool.map(parse, jobs, chunksize=8)
+    except BrokenProcessPool as e:
+        raise IndexWorkerError(
+            "a post-reading process exited unexpectedly (out of memory or killed?); "
+            "nothing was committed"
+        ) from e
 
 
 def _changed_files(

@@ -255,3 +255,46 @@ def test_dead_writer_process_fails_the_build_and_keeps_the_index(
     report = build_index(posts_copy, ix, procs=1, wait=0)  # the lock is free, nothing was lost
     assert (report.indexed, report.total) == (PUBLISHED, PUBLISHED)
 
+
+
+def _killed(job: object, config: object) -> None:
+    """A post-reading process killed (the out-of-memory killer) mid-build."""
+    import os
+
+    os._exit(9)
+
+
+def test_dead_reading_process_fails_the_build_and_keeps_the_index(
+    posts_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`multiprocessing.Pool` replaces a dead process and waits forever for
+    the posts it had; the build must fail instead, and release the index."""
+    import signal
+
+    from search.errors import IndexWorkerError
+
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_POSTS", 2)
+    monkeypatch.setattr(indexer, "_parse_job", _killed)
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("the build hung")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        for rebuild in (True, False):
+            if not rebuild:
+                for path in posts_copy.glob("*.md"):
+                    path.write_text(path.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+            with pytest.raises(IndexWorkerError, match="exited unexpectedly"):
+                build_index(posts_copy, ix, procs=2, rebuild=rebuild, wait=0)
+            assert slugs_for(ix, "Trainium2")[:1] == ["aws-trainium2"]
+            assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    monkeypatch.undo()
+    report = build_index(posts_copy, ix, procs=2, wait=0)
+    assert (report.indexed, report.total) == (PUBLISHED, PUBLISHED)
