@@ -29,7 +29,6 @@ from pathlib import Path
 import pytest
 from whoosh.filedb import filestore
 
-from search import indexer
 from search.check import check_index
 from search.cli import main
 from search.indexdir import IndexBusyError, IndexLock
