@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import multiprocessing
 import os
 import queue
 import shutil
@@ -29,7 +28,6 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from search.codec import BlogsearchCodec
 from search.errors import IndexWorkerError, PostError, SchemaVersionError
 from search.passages import passage_terms
-from search.segmentwriter import GroupedSegmentWriter
 from search.posts import (
     Post,
     SiteConfig,
@@ -51,6 +49,7 @@ from search.indexdir import (
     sync_tree,
 )
 from search.schema import create_index, date_value, open_index
+from search.segmentwriter import GroupedSegmentWriter
 
 # Below this many posts to write, a single-process writer is faster.
 PARALLEL_MIN_POSTS = 200
@@ -61,8 +60,6 @@ WRITER_BATCH = 100
 # until a segment is written, so the collector mostly re-scans live objects:
 # collecting every 100,000 allocations makes a build about 8 % faster.
 BUILD_GC_THRESHOLD = (100_000, 50, 100)
-# Pool processes are forked: they start at once with the modules loaded.
-_FORK = multiprocessing.get_context("fork")
 
 
 @contextlib.contextmanager
@@ -202,7 +199,7 @@ def _build_locked(
         assert ix is not None
         jobs, present = _changed_files(root, known, config, report)
         parallel = procs > 1 and len(jobs) >= PARALLEL_MIN_POSTS
-        pool = ProcessPoolExecutor(procs, mp_context=_FORK) if parallel else None
+        pool = ProcessPoolExecutor(procs) if parallel else None
         parse = functools.partial(_parse_job, config=config)
         parsed = _pool_results(pool, parse, jobs) if pool else map(parse, jobs)
         if progress:
