@@ -15,6 +15,7 @@ import gc
 import os
 import queue
 import shutil
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -199,7 +200,7 @@ def _build_locked(
         assert ix is not None
         jobs, present = _changed_files(root, known, config, report)
         parallel = procs > 1 and len(jobs) >= PARALLEL_MIN_POSTS
-        pool = ProcessPoolExecutor(procs) if parallel else None
+        pool = ProcessPoolExecutor(procs, initializer=_quiet_interrupt) if parallel else None
         parse = functools.partial(_parse_job, config=config)
         parsed = _pool_results(pool, parse, jobs) if pool else map(parse, jobs)
         if progress:
@@ -226,6 +227,13 @@ def _build_locked(
             pool.shutdown(wait=True, cancel_futures=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _quiet_interrupt() -> None:
+    """In a build's child processes: Ctrl-C (sent to the whole process
+    group) ends the process at once, without a traceback of its own; the
+    parent abandons the build and reports the interrupt."""
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(128 + signum))
 
 
 def _pool_results(pool: ProcessPoolExecutor, parse: Callable[[_Job], Any], jobs: list[_Job]
@@ -397,6 +405,7 @@ class _SubWriterTask(SubWriterTask):
     a `GroupedSegmentWriter`."""
 
     def run(self) -> None:
+        _quiet_interrupt()
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = GroupedSegmentWriter(ix, _lk=False, **self.kwargs)
         while self.running:

@@ -73,3 +73,52 @@ def test_seed_post_quirks(seed_folder: Path, tmp_path: Path) -> None:
             hits = s.search(query).hits
             assert [h.slug for h in hits] == ["amazon-ai-chip"], query
             assert "<mark>" in hits[0].snippet_html, query
+
+
+def _group_members(pgid: int) -> int:
+    """Live processes in a process group (from /proc)."""
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        count += int(pgrp) == pgid and state != "Z"
+    return count
+
+
+def test_ctrl_c_stops_a_parallel_build_at_once_and_quietly(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group: the reading and writing
+    processes end without tracebacks of their own, the command exits 130
+    and leaves nothing behind."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    site = unpacked_corpus()
+    if site is None or not Path("/proc/self/stat").exists():
+        pytest.skip("needs ../shared/corpus and /proc")
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from search.cli import main; sys.exit(main(sys.argv[1:]))")
+    index_dir = tmp_path / "index"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "index", "--posts", str(site), "--index", str(index_dir)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while _group_members(proc.pid) < 5 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # until both readers and both writers run
+        assert _group_members(proc.pid) >= 5, "the build did not start its processes"
+        os.killpg(proc.pid, signal.SIGINT)
+        started = time.monotonic()
+        _, stderr = proc.communicate(timeout=30)
+        assert time.monotonic() - started < 5
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130
+    assert "Traceback" not in stderr, stderr[-2000:]
+    time.sleep(0.5)
+    assert _group_members(proc.pid) == 0
+    assert list(tmp_path.iterdir()) == []  # no index, no staging folder
