@@ -216,6 +216,33 @@ def test_build_collects_cycles_less_often_and_restores_the_setting(
     assert gc.get_threshold() == before
 
 
+def fails_and_keeps_the_index(posts_copy: Path, ix: Path, tmp_path: Path, error: str) -> None:
+    """A parallel `--rebuild`, then a parallel update of every post: each
+    raises IndexWorkerError matching `error` (a hang fails within 60 s) and
+    leaves the index as it was, with no staging folder."""
+    import signal
+
+    from search.errors import IndexWorkerError
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("the build hung")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        for rebuild in (True, False):
+            if not rebuild:
+                for path in posts_copy.glob("*.md"):  # every post changed: a parallel update
+                    path.write_text(path.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+            with pytest.raises(IndexWorkerError, match=error):
+                build_index(posts_copy, ix, procs=2, rebuild=rebuild, wait=0)
+            assert slugs_for(ix, "Trainium2")[:1] == ["aws-trainium2"]
+            assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.mark.parametrize("batch", [100, 1], ids=["commit", "full-queue"])
 def test_dead_writer_process_fails_the_build_and_keeps_the_index(
     posts_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
@@ -223,38 +250,18 @@ def test_dead_writer_process_fails_the_build_and_keeps_the_index(
     """Whoosh's parallel writer commits without a process that died (and
     waits forever for room in its job queue); the build must fail instead."""
     import os
-    import signal
 
     from whoosh.multiproc import SubWriterTask
-
-    from search.errors import IndexWorkerError
 
     ix = tmp_path / "ix"
     build_index(posts_copy, ix, procs=1)
     monkeypatch.setattr(indexer, "PARALLEL_MIN_POSTS", 2)
     monkeypatch.setattr(indexer, "WRITER_BATCH", batch)  # 15 jobs for a queue of 8: it fills up
     monkeypatch.setattr(SubWriterTask, "_process_file", lambda self, *a: os._exit(9))  # "killed"
-    def hung(signum: int, frame: object) -> None:
-        raise TimeoutError("the build hung")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(60)  # a hang fails the test instead of stalling the suite
-    try:
-        for rebuild in (True, False):
-            if not rebuild:
-                for path in posts_copy.glob("*.md"):  # every post changed: a parallel update
-                    path.write_text(path.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
-            with pytest.raises(IndexWorkerError, match="exited with status 9"):
-                build_index(posts_copy, ix, procs=2, rebuild=rebuild, wait=0)
-            assert slugs_for(ix, "Trainium2")[:1] == ["aws-trainium2"]
-            assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    fails_and_keeps_the_index(posts_copy, ix, tmp_path, "exited with status 9")
     monkeypatch.undo()
     report = build_index(posts_copy, ix, procs=1, wait=0)  # the lock is free, nothing was lost
     assert (report.indexed, report.total) == (PUBLISHED, PUBLISHED)
-
 
 
 def _killed(job: object, config: object) -> None:
@@ -269,32 +276,11 @@ def test_dead_reading_process_fails_the_build_and_keeps_the_index(
 ) -> None:
     """`multiprocessing.Pool` replaces a dead process and waits forever for
     the posts it had; the build must fail instead, and release the index."""
-    import signal
-
-    from search.errors import IndexWorkerError
-
     ix = tmp_path / "ix"
     build_index(posts_copy, ix, procs=1)
     monkeypatch.setattr(indexer, "PARALLEL_MIN_POSTS", 2)
     monkeypatch.setattr(indexer, "_parse_job", _killed)
-
-    def hung(signum: int, frame: object) -> None:
-        raise TimeoutError("the build hung")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(60)
-    try:
-        for rebuild in (True, False):
-            if not rebuild:
-                for path in posts_copy.glob("*.md"):
-                    path.write_text(path.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
-            with pytest.raises(IndexWorkerError, match="exited unexpectedly"):
-                build_index(posts_copy, ix, procs=2, rebuild=rebuild, wait=0)
-            assert slugs_for(ix, "Trainium2")[:1] == ["aws-trainium2"]
-            assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    fails_and_keeps_the_index(posts_copy, ix, tmp_path, "exited unexpectedly")
     monkeypatch.undo()
     report = build_index(posts_copy, ix, procs=2, wait=0)
     assert (report.indexed, report.total) == (PUBLISHED, PUBLISHED)
