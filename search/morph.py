@@ -49,6 +49,7 @@ _ASCII_WORD = re.compile(r"[0-9a-z]+(?:\.[0-9a-z]+)*")
 _ALPHA_PART = re.compile(r"[a-z]{2,}")
 _NEEDS_NFKC = re.compile(r"[^\x00-\x7f\u3001-\u30ff\u4e00-\u9fff]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _LONG_RUN = re.compile(r"[^\s\u3040-\u309f\u4e00-\u9fff]{%d,}" % (MAX_RUN + 1))
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]+")
 _GLOSS = re.compile(r"-[^-]+$")
@@ -96,9 +97,17 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     Returns the folded text and `origin`, where `origin[i]` is the index of
     the original character that folded character i came from, and
     `origin[len(folded)] == len(text)` (None when nothing changed).
+
+    This is the text MeCab sees, so lone surrogates (which have no UTF-8
+    form: JSON's "\\ud800", undecodable bytes of a command line) become
+    U+FFFD here, one for one: offsets stay right, and surfaces are still
+    cut from the original text.
     """
+    original = text
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
     if unicodedata.is_normalized("NFKC", text):
-        return text, None
+        return text, (None if text is original else list(range(len(text) + 1)))
     out: list[str] = []
     origin: list[int] = []
     last = 0

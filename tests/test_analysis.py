@@ -21,7 +21,7 @@ from typing import NamedTuple
 import pytest
 
 from search.analysis import CjkBigramAnalyzer, JapaneseAnalyzer, bigram_runs
-from search.morph import analyze
+from search.morph import analyze, term_spans
 from search.plaintext import markdown_to_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,6 +102,9 @@ TRICKY_TEXTS = {
     # morph's MeCab output separates records and fields with \x1e and \x1f
     "record-separators": "前半\x1eの文\x1fです。\x1e\x1f",
     "unknown-words": "Zygnomaticとぴよぴよﾌﾟﾘﾝﾀｰ、ゞゝ〻の記号",
+    # lone surrogates (a JSON draft's "\ud800", undecodable command-line bytes)
+    # have no UTF-8 form: MeCab could not be given them
+    "lone-surrogates": "テスト\udc00テスト\ud800とＡＷＳ\udfffのｻｰﾊﾞｰ\udcff",
     "empty": "",
     "only-whitespace": "  \n\t \n",
     "trailing-whitespace": "末尾に空白があります。   \n\n",
@@ -289,6 +292,26 @@ def test_terms_are_normalised(text, expected):
 @pytest.mark.parametrize("text, expected", INCLUDED_TERMS)
 def test_terms_include(text, expected):
     assert expected <= set(terms(text))
+
+
+# (text with lone surrogates, its kept (term, start, end)): each surrogate is
+# analysed as U+FFFD (a symbol, dropped), the words around it keep their offsets
+LONE_SURROGATES = [
+    ("\ud800", []),
+    ("テスト\udc00テスト", [("テスト", 0, 3), ("テスト", 4, 7)]),
+    ("ＡＷＳ\udfffのｻｰﾊﾞｰ", [("aws", 0, 3), ("サーバ", 5, 10)]),
+    ("サーバー\udcff\udcfeを高速化", [("サーバ", 0, 4), ("高速", 7, 9), ("~化", 9, 10)]),
+]
+
+
+@pytest.mark.parametrize("text, expected", LONE_SURROGATES,
+                         ids=["alone", "between-words", "width-folded", "two-in-a-row"])
+def test_lone_surrogates_are_analysed_as_replacement_characters(text, expected):
+    assert [(m.term, m.start, m.end) for m in analyze(text, kept_only=True)] == expected
+    spans = sorted((start, end, term) for term, found in term_spans(text).items() for _, start, end in found)
+    assert spans == sorted((start, end, term) for term, start, end in expected)
+    surrogates = [m for m in analyze(text) if "\ud800" <= m.surface[0] <= "\udfff"]
+    assert surrogates and all(m.term == "\ufffd" * len(m.surface) and not m.kept for m in surrogates)
 
 
 @pytest.mark.parametrize("spellings", EQUIVALENT_SPELLINGS, ids=lambda s: "=".join(s))
