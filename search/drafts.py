@@ -9,6 +9,7 @@ Markdown handling as posts. Drafts over MAX_DRAFT_CHARS are refused with
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -19,6 +20,7 @@ from search.posts import _FRONT_MATTER, MAX_POST_BYTES, _front_matter, _text, _w
 
 MAX_DRAFT_CHARS = 200_000  # of body text; the longest ja-docs page has 142,290
 MAX_TITLE_CHARS = 1_000
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class DraftTooLarge(SearchError):
@@ -51,11 +53,18 @@ def make_draft(
 ) -> Draft:
     """A draft from an editor's fields; raises DraftTooLarge. Line ends
     become LF (browsers post a textarea's lines with CRLF), so paragraphs
-    are found however the draft was sent."""
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    are found however the draft was sent. Lone surrogates (a JSON string
+    may hold "\\ud800") become U+FFFD, one for one: they have no UTF-8 form,
+    so nothing could print or send a result that quotes them."""
+    body = _valid(body.replace("\r\n", "\n").replace("\r", "\n"))
     check_size(body)
-    clean = lambda values: tuple(v.strip() for v in values or () if v and v.strip())  # noqa: E731
-    return Draft(title[:MAX_TITLE_CHARS], body, clean(tags), clean(categories), source)
+    clean = lambda values: tuple(_valid(v.strip()) for v in values or () if v and v.strip())  # noqa: E731
+    return Draft(_valid(title[:MAX_TITLE_CHARS]), body, clean(tags), clean(categories), source)
+
+
+def _valid(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD (same length)."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def check_size(body: str, limit: int = MAX_DRAFT_CHARS) -> None:

@@ -138,6 +138,40 @@ def test_bad_drafts_are_400(client: FlaskClient, kwargs: dict, code: str) -> Non
     assert response.get_json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize("data", [
+    "[" * 1000 + "]" * 1000,  # RecursionError in the JSON parser was a 500
+    '{"title": "題", "body": ' + "[" * 990 + "]" * 990 + "}",
+    '{"a":' * 20_000 + "1" + "}" * 20_000,
+])
+def test_json_nested_too_deeply_is_invalid_json(client: FlaskClient, data: str) -> None:
+    response = client.post("/api/related", data=data, content_type="application/json")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_json"
+    assert error["message"] == "the request body is not valid JSON: it is nested too deeply"
+
+
+def test_json_that_is_not_json_says_why(client: FlaskClient) -> None:
+    error = client.post("/api/related", data='{"body": "本文"', content_type="application/json").get_json()["error"]
+    assert error["code"] == "invalid_json" and "\n" not in error["message"]
+    assert error["message"].startswith("the request body is not valid JSON: Expecting ',' delimiter")
+
+
+def test_draft_with_lone_surrogates_is_answered(client: FlaskClient) -> None:
+    """JSON strings may hold lone surrogates ("\\ud800"), which have no UTF-8
+    form: MeCab raised UnicodeEncodeError (a 500). Each is read as U+FFFD."""
+    body = "\ud800" + DRAFT_BODY.replace("バックアップ", "バックアップ\udc00", 1)
+    draft = {"title": "PostgreSQL\udfffのバックアップ", "body": body, "tags": ["タグ\ud800"]}
+    response = client.post("/api/related", data=json.dumps(draft), content_type="application/json")
+    assert response.status_code == 200, response.get_json()
+    data = response.get_json()
+    assert data["title"] == "PostgreSQL\ufffdのバックアップ"
+    assert {"バックアップ", "PostgreSQL"} <= set(data["key_terms"])
+    assert {r["slug"] for r in data["related"][:2]} == set(POSTGRES)
+    for only in ({"body": "\ud800"}, {"body": "テスト\udc00テスト"}):
+        assert client.post("/api/related", data=json.dumps(only), content_type="application/json").status_code == 200
+
+
 def test_other_content_types_are_415(client: FlaskClient) -> None:
     response = client.post("/api/related", data="本文", content_type="text/plain")
     assert response.status_code == 415

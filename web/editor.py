@@ -123,7 +123,7 @@ def split_tags(text: str) -> list[str]:
 
 
 def _draft_from_json() -> tuple[str, str, list[str], list[str]]:
-    data = request.get_json(silent=True)
+    data = request.get_json()  # 400 invalid_json if unreadable (web.guards.BlogsearchRequest)
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "the request body must be a JSON object "
                        '{"title": ..., "body": ..., "tags": [...]}')

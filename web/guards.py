@@ -1,6 +1,7 @@
 """Checks every request passes before routing: URL length, body size, and a
 query string that is valid percent-encoded UTF-8 without control characters;
-and the headers every response carries.
+JSON bodies that cannot be read as a 400 `invalid_json`; and the headers
+every response carries, with redirects that stay on the site.
 
 Werkzeug would silently replace undecodable bytes with U+FFFD; refusing
 them instead tells a client its URL is broken.
@@ -9,9 +10,11 @@ them instead tells a client its URL is broken.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote_to_bytes
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit, urlunsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
+from werkzeug.utils import redirect
 
 from web.errors import ApiError
 
@@ -46,6 +49,28 @@ def check_request() -> None:
         raise ApiError(400, "invalid_character", "the URL contains control characters")
 
 
+class BlogsearchRequest(Request):
+    """Flask's request, where a JSON body that cannot be read is a 400
+    `invalid_json` naming the reason. JSON nested deeper than the parser's
+    recursion limit (about 1,000 levels) is invalid like any other:
+    Werkzeug's `get_json` catches only ValueError, so its RecursionError
+    escaped even `get_json(silent=True)` as a 500."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            return self.on_json_loading_failed(ValueError("it is nested too deeply"))
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if e is None:
+            raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+        reason = " ".join(str(e).split())
+        raise ApiError(400, "invalid_json", f"the request body is not valid JSON: {reason}")
+
+
 def common_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -53,6 +78,7 @@ def common_headers(response: Response) -> Response:
 
 
 def register_guards(app: Flask) -> None:
+    app.request_class = BlogsearchRequest
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config.setdefault("BODY_LIMITS", {})  # endpoint -> bytes, for routes that read bodies
