@@ -39,8 +39,26 @@ MAX_FILTER_CHARS = 100  # per value
 MAX_FILTER_VALUES = 10  # per key
 
 
+# The widest days whose midnight exists in every time zone (datetime's range
+# is years 1-9999 and `until` counts up to the next midnight).
+FIRST_DAY = date(1, 1, 2)
+LAST_DAY = date(9999, 12, 30)
+
+
 class QueryLogError(SearchError):
     """The query log folder cannot be used."""
+
+
+class PeriodError(SearchError):
+    """A report's first or last day outside FIRST_DAY .. LAST_DAY."""
+
+
+def check_day(name: str, day: date | None) -> None:
+    """Raise PeriodError unless `day` (a report's `since` or `until`) is a
+    day reports can count from or to."""
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise PeriodError(f"{name} {day.isoformat()} is out of range: "
+                          f"give a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}")
 
 
 class QueryLog:
@@ -181,8 +199,11 @@ def report(
 ) -> Report:
     """The most frequent queries, and those that found nothing, between two days.
 
-    Days are inclusive and count in time zone `tz`.
+    Days are inclusive and count in time zone `tz`; PeriodError for days
+    out of range (see `check_day`).
     """
+    check_day("since", since)
+    check_day("until", until)
     start, end = _period(since, until, ZoneInfo(tz))
     result = Report(since.isoformat() if since else None, until.isoformat() if until else None)
     groups: dict[str, _Group] = {}

@@ -12,7 +12,10 @@ import pytest
 
 from search.query import MAX_QUERY_CHARS
 from search.querylog import (
+    FIRST_DAY,
+    LAST_DAY,
     LOG_NAME,
+    PeriodError,
     QueryLog,
     QueryLogError,
     log_files,
@@ -160,6 +163,21 @@ def test_report_periods_are_inclusive_days(january: Path, since, until, tz: str,
     r = report(january, since, until, tz=tz)
     assert r.searches == searches
     assert r.since == (since.isoformat() if since else None)
+
+
+@pytest.mark.parametrize("tz", ["Asia/Tokyo", "Pacific/Kiritimati", "Etc/GMT+12", "UTC"])
+def test_report_takes_the_widest_days_in_every_time_zone(january: Path, tz: str) -> None:
+    assert report(january, FIRST_DAY, LAST_DAY, tz=tz).searches == 9
+
+
+@pytest.mark.parametrize(("since", "until", "message"), [
+    (date(1, 1, 1), None, "since 0001-01-01 is out of range: give a day from 0001-01-02 to 9999-12-30"),
+    (None, date(9999, 12, 31), "until 9999-12-31 is out of range"),
+])
+def test_report_refuses_days_out_of_range(january: Path, since, until, message: str) -> None:
+    # before: OverflowError from datetime arithmetic (a 500 on /editor/report)
+    with pytest.raises(PeriodError, match=message):
+        report(january, since, until, tz="Asia/Tokyo")
 
 
 def test_report_skips_broken_lines_and_reads_rotated_files(january: Path) -> None:

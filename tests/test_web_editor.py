@@ -362,6 +362,21 @@ def test_report_period(client: FlaskClient, log_dir: Path) -> None:
     assert client.get("/editor/report?since=yesterday").status_code == 400
 
 
+@pytest.mark.parametrize("query,message", [
+    ("since=0001-01-01", "since 0001-01-01 is out of range"),
+    ("until=9999-12-31", "until 9999-12-31 is out of range"),
+    ("since=0001-01-01&until=9999-12-31", "since 0001-01-01 is out of range"),
+])
+def test_report_days_out_of_range_are_400(client: FlaskClient, query: str, message: str) -> None:
+    client.get("/api/search?q=Kubernetes")  # the log has an entry to count
+    response = client.get(f"/editor/report?{query}")
+    assert response.status_code == 400  # was an OverflowError: HTML 500
+    page = response.get_data(as_text=True)
+    assert message in page and "0001-01-02" in page
+    widest = client.get("/editor/report?since=0001-01-02&until=9999-12-30")
+    assert widest.status_code == 200 and "<strong>1</strong>回" in widest.get_data(as_text=True)
+
+
 def test_logging_failures_never_fail_a_search(client: FlaskClient, log_dir: Path) -> None:
     shutil.rmtree(log_dir)
     log_dir.write_text("a file where the folder was")

@@ -37,7 +37,7 @@ from search.drafts import DraftTooLarge, parse_draft
 from search.duplicates import duplicates_in_draft, duplicates_in_post
 from search.errors import PostError
 from search.query import Searcher
-from search.querylog import QueryLog, QueryLogError, report
+from search.querylog import PeriodError, QueryLog, QueryLogError, check_day, report
 from search.related import PostNotFound, related_posts, related_to_draft
 from web.data import post_data, shared_searcher
 from web.errors import ApiError
@@ -305,6 +305,11 @@ def editor_draft() -> ResponseReturnValue:
 @pages_bp.get("/editor/report")
 def editor_report() -> ResponseReturnValue:
     since, until = date_param(request.args, "since"), date_param(request.args, "until")
+    try:
+        check_day("since", since)
+        check_day("until", until)
+    except PeriodError as e:
+        raise ApiError(400, "invalid_date", str(e)) from None
     if since and until and since > until:
         raise ApiError(400, "invalid_date_range", "since must not be after until")
     log = query_log()
