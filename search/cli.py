@@ -14,7 +14,7 @@ import re
 import sys
 import unicodedata
 from datetime import date
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, NoReturn, Sequence, TypeVar
 
 from search import querylog
 from search.drafts import read_draft
@@ -29,15 +29,79 @@ from search.duplicates import (
 from search.errors import SearchError
 from search.indexer import build_index
 from search.morph import analyze
+from search.options import check_base_url, check_permalink, check_seconds, check_timezone
 from search.posts import DEFAULT_PERMALINK, DEFAULT_TIMEZONE, SiteConfig
 from search.query import Searcher
 from search.related import DraftResult, related_posts, related_to_draft
 
 DEFAULT_INDEX = "index"
+T = TypeVar("T")
+ENV_PREFIX = "BLOGSEARCH_"
 
 
 def env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(f"BLOGSEARCH_{name}", default)
+    return os.environ.get(f"{ENV_PREFIX}{name}", default)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a mistake on the command line (or in a `BLOGSEARCH_*`
+    variable) reported in one line, exit status 2, before anything starts."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+class EnvValue(str):
+    """An option's default taken from its environment variable: argparse
+    checks a string default with the option's `type` when the option is not
+    given, and `checked` then names the variable."""
+
+    variable: str
+
+    def __new__(cls, value: str, variable: str) -> EnvValue:
+        self = super().__new__(cls, value)
+        self.variable = variable
+        return self
+
+
+def checked(check: Callable[[Any], T]) -> Callable[[str], T]:
+    """An argparse `type` from a check that raises ValueError with a message."""
+    def parse(value: str) -> T:
+        try:
+            return check(value)
+        except (TypeError, ValueError) as e:
+            source = f" (from {value.variable})" if isinstance(value, EnvValue) else ""
+            raise argparse.ArgumentTypeError(f"{e}{source}") from None
+
+    parse.__name__ = check.__name__
+    return parse
+
+
+def env_default(name: str, default: Any) -> Any:
+    """BLOGSEARCH_<name> as an option's default (checked like the option), else `default`."""
+    value = env(name)
+    return default if value is None else EnvValue(value, ENV_PREFIX + name)
+
+
+def whole_number(minimum: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        text = str(value).strip()
+        if not text.lstrip("-").isdigit() or int(text) < minimum:
+            raise ValueError(f"{value!r} is not a whole number of at least {minimum}")
+        return int(text)
+
+    check.__name__ = f"whole_number_from_{minimum}"
+    return check
+
+
+def argv_text(value: str) -> str:
+    """Text given on the command line. Bytes that are not UTF-8 reach Python
+    as lone surrogates (surrogateescape); they become U+FFFD, as a browser
+    shows them, so the text can be analysed and printed."""
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # surrogates that are not escaped bytes (main(argv) from Python)
+        return _SURROGATE.sub("\ufffd", value)
 
 
 def add_index_option(p: argparse.ArgumentParser) -> None:
@@ -48,10 +112,27 @@ def add_index_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_site_options(p: argparse.ArgumentParser, same_as: str = "") -> None:
+    """--base-url, --permalink, --timezone: how posts become URLs and dates."""
+    as_for = f"as for {same_as}; " if same_as else ""
+    p.add_argument("--base-url", default=env_default("BASE_URL", ""), type=checked(check_base_url),
+                   help=f"{as_for}prefix of post URLs, e.g. https://blog.example.com or /blog "
+                        "(env BLOGSEARCH_BASE_URL)")
+    p.add_argument("--permalink", default=env_default("PERMALINK", DEFAULT_PERMALINK),
+                   type=checked(check_permalink),
+                   help=f"{as_for}Jekyll permalink style (date, pretty, ordinal, weekdate, none) or "
+                        "pattern such as /:categories/:year/:month/:day/:title/ "
+                        "(env BLOGSEARCH_PERMALINK, default date)")
+    add_timezone_option(p, f"{as_for}time zone of dates without an offset")
+
+
+def add_timezone_option(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--timezone", default=env_default("TIMEZONE", DEFAULT_TIMEZONE), type=checked(check_timezone),
+                   help=f"{help} (env BLOGSEARCH_TIMEZONE, default {DEFAULT_TIMEZONE})")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="blogsearch", description="Search for Japanese Jekyll blogs."
-    )
+    parser = Parser(prog="blogsearch", description="Search for Japanese Jekyll blogs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="build or update the index from a folder of posts")
@@ -59,41 +140,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Jekyll site folder (posts in _posts/) or a folder of posts (env BLOGSEARCH_POSTS)")
     add_index_option(p)
     p.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
-    p.add_argument("--base-url", default=env("BASE_URL", ""),
-                   help="prefix of post URLs, e.g. https://blog.example.com (env BLOGSEARCH_BASE_URL)")
-    p.add_argument("--permalink", default=env("PERMALINK", DEFAULT_PERMALINK),
-                   help="Jekyll permalink style or pattern (env BLOGSEARCH_PERMALINK, default date)")
-    p.add_argument("--timezone", default=env("TIMEZONE", DEFAULT_TIMEZONE),
-                   help="time zone of dates without an offset (env BLOGSEARCH_TIMEZONE, default Asia/Tokyo)")
-    p.add_argument("--procs", type=int, default=None, help="processes to use (default: all cores)")
-    p.add_argument("--wait", type=float, default=float(env("INDEX_WAIT", "30")), metavar="SECONDS",
-                   help="wait this long for another index run on the same index "
-                        "(env BLOGSEARCH_INDEX_WAIT, default 30)")
+    add_site_options(p)
+    p.add_argument("--procs", type=checked(whole_number(1)), default=None,
+                   help="processes to use (default: all cores)")
+    p.add_argument("--wait", type=checked(check_seconds), default=env_default("INDEX_WAIT", 30.0),
+                   metavar="SECONDS", help="wait this long for another index run on the same index "
+                                           "(env BLOGSEARCH_INDEX_WAIT, default 30)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("check", help="compare the index with the posts: missing, extra, stale")
     p.add_argument("--posts", default=env("POSTS"), required=env("POSTS") is None,
                    help="Jekyll site folder or a folder of posts (env BLOGSEARCH_POSTS)")
     add_index_option(p)
-    p.add_argument("--base-url", default=env("BASE_URL", ""), help="as for index (env BLOGSEARCH_BASE_URL)")
-    p.add_argument("--permalink", default=env("PERMALINK", DEFAULT_PERMALINK),
-                   help="as for index (env BLOGSEARCH_PERMALINK)")
-    p.add_argument("--timezone", default=env("TIMEZONE", DEFAULT_TIMEZONE),
-                   help="as for index (env BLOGSEARCH_TIMEZONE)")
+    add_site_options(p, same_as="index")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("query", help="search the index")
-    p.add_argument("text", help="what to search for (one argument; may contain spaces)")
+    p.add_argument("text", type=argv_text, help="what to search for (one argument; may contain spaces)")
     add_index_option(p)
-    p.add_argument("--tag", action="append", default=[], help="only posts with this tag (repeatable)")
-    p.add_argument("--limit", type=int, default=10, help="results per page (default 10, at most 50)")
-    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--tag", action="append", default=[], type=argv_text,
+                   help="only posts with this tag (repeatable)")
+    p.add_argument("--limit", type=checked(whole_number(1)), default=10,
+                   help="results per page (default 10, at most 50)")
+    p.add_argument("--page", type=checked(whole_number(1)), default=1)
     p.add_argument("--json", action="store_true", help="print the JSON the web API returns")
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("tokenize", help="show how text is analysed")
-    p.add_argument("text")
+    p.add_argument("text", type=argv_text)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_tokenize)
     add_editor_commands(sub)
@@ -106,7 +181,7 @@ def add_editor_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("slug", nargs="?", help="slug of an indexed post")
     p.add_argument("--draft", metavar="FILE", help="a Markdown draft (front matter optional) instead of a slug")
     add_index_option(p)
-    p.add_argument("--limit", type=int, default=5, help="related posts to show (default 5)")
+    p.add_argument("--limit", type=checked(whole_number(1)), default=5, help="related posts to show (default 5)")
     p.add_argument("--no-tags", action="store_true", help="compare the text only, not tags and categories")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_related)
@@ -115,7 +190,7 @@ def add_editor_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("slug", nargs="?", help="check this post only")
     p.add_argument("--draft", metavar="FILE", help="check a Markdown draft (against the index too)")
     add_index_option(p)
-    p.add_argument("--limit", type=int, default=20, help="posts to list (default 20)")
+    p.add_argument("--limit", type=checked(whole_number(1)), default=20, help="posts to list (default 20)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_duplicates)
 
@@ -124,9 +199,8 @@ def add_editor_commands(sub: argparse._SubParsersAction) -> None:
                    help="query log folder (env BLOGSEARCH_QUERY_LOG)")
     p.add_argument("--since", type=_day, help="first day, YYYY-MM-DD (inclusive)")
     p.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (inclusive)")
-    p.add_argument("--limit", type=int, default=20, help="queries per list (default 20)")
-    p.add_argument("--timezone", default=env("TIMEZONE", DEFAULT_TIMEZONE),
-                   help="time zone of the days (env BLOGSEARCH_TIMEZONE, default Asia/Tokyo)")
+    p.add_argument("--limit", type=checked(whole_number(1)), default=20, help="queries per list (default 20)")
+    add_timezone_option(p, "time zone of the days")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_report)
 
@@ -176,6 +250,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 _MARK = re.compile(r"</?mark>")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _plain(snippet_html: str, tty: bool) -> str:

@@ -39,6 +39,18 @@ PERMALINK_STYLES = {
     "none": "/:categories/:title:output_ext",
 }
 
+# The placeholders `post_url` fills, and the other placeholders of Jekyll's
+# post URLs (Jekyll::Drops::UrlDrop), which it does not.
+PERMALINK_PLACEHOLDERS = (
+    "year", "month", "day", "hour", "minute", "second", "i_month", "i_day", "short_year",
+    "y_day", "week", "short_day", "title", "slug", "categories", "output_ext",
+)
+JEKYLL_ONLY_PLACEHOLDERS = (
+    "name", "path", "collection", "slugified_categories", "short_month", "long_month",
+    "long_day", "w_year", "w_day",
+)
+_PLACEHOLDER = re.compile(r":([a-z_]+)")  # as Jekyll reads a template (Jekyll::URL)
+
 _FILENAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
 _TZ_SUFFIX = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2})$")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])")
@@ -51,6 +63,9 @@ class SiteConfig:
     base_url: str = ""
     permalink: str = DEFAULT_PERMALINK
     timezone: str = DEFAULT_TIMEZONE
+
+    def __post_init__(self) -> None:
+        check_permalink(self.permalink)
 
     def fingerprint(self) -> str:
         return f"{self.base_url}\x1f{self.permalink}\x1f{self.timezone}"
@@ -269,6 +284,30 @@ def derive_excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
             cut = m.start()
         return paragraph[:cut] if cut >= limit // 3 else paragraph[:limit] + "…"
     return ""
+
+
+def check_permalink(value: Any) -> str:
+    """The site's permalink setting: one of Jekyll's styles, or a pattern
+    whose placeholders `post_url` fills (with at least one, or every post
+    would get the same URL). Raises ValueError naming what is wrong."""
+    pattern = str(value).strip()
+    if pattern in PERMALINK_STYLES:
+        return pattern
+    styles = ", ".join(PERMALINK_STYLES)
+    known = " ".join(f":{p}" for p in PERMALINK_PLACEHOLDERS)
+    names = _PLACEHOLDER.findall(pattern)
+    if not names:
+        raise ValueError(f"{pattern!r} is neither a permalink style ({styles}) nor a pattern with "
+                         f"placeholders such as /:categories/:year/:month/:day/:title/ "
+                         f"(known placeholders: {known})")
+    for name in names:
+        # as Jekyll: in `/:month_:day` the key may end before the underscore
+        if name in PERMALINK_PLACEHOLDERS or (name.endswith("_") and name[:-1] in PERMALINK_PLACEHOLDERS):
+            continue
+        what = ("a Jekyll placeholder blogsearch does not support" if name.rstrip("_") in JEKYLL_ONLY_PLACEHOLDERS
+                else "an unknown placeholder")
+        raise ValueError(f"{pattern!r}: :{name} is {what}; known placeholders: {known}")
+    return pattern
 
 
 def post_url(

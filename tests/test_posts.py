@@ -7,6 +7,7 @@ becomes one error naming it and saying why, and the good post still loads.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from search.posts import (
     MAX_POST_BYTES,
     LoadResult,
     SiteConfig,
+    check_permalink,
     derive_excerpt,
     load_posts,
     post_url,
@@ -371,6 +373,33 @@ def test_tags_become_a_list(tmp_path, front_matter, expected):
 @pytest.mark.parametrize("permalink, config, slug, categories, expected", URLS)
 def test_post_url(permalink, config, slug, categories, expected):
     assert post_url(permalink, config, slug, WHEN, categories) == expected
+
+
+@pytest.mark.parametrize("permalink", [
+    "date", "pretty", "ordinal", "weekdate", "none", "/:categories/:year/:month/:day/:title/",
+    "/blog/:year/:title.html", "/:month_:day/:slug", ":title", "/:y_day/:short_day/:i_month-:i_day/:hour:minute:second/:title",
+    " pretty ",
+])
+def test_site_permalinks_jekyll_can_build_are_accepted(permalink):
+    assert check_permalink(permalink) == permalink.strip()
+    assert SiteConfig(permalink=permalink).permalink == permalink
+
+
+@pytest.mark.parametrize("permalink, message", [
+    ("blah", "'blah' is neither a permalink style (date, pretty, ordinal, weekdate, none) nor a pattern"),
+    ("Pretty", "is neither a permalink style"),  # Jekyll's style names are lower case
+    ("/blog/", "nor a pattern with placeholders"),  # every post would get /blog/
+    ("/:foo/:title", "'/:foo/:title': :foo is an unknown placeholder; known placeholders: :year :month"),
+    ("/:yearly/:title", ":yearly is an unknown placeholder"),
+    ("/:long_month/:title", ":long_month is a Jekyll placeholder blogsearch does not support"),
+    ("/:slugified_categories/:title", ":slugified_categories is a Jekyll placeholder"),
+])
+def test_site_permalinks_with_unknown_placeholders_are_refused(permalink, message):
+    # before: accepted, and every post got /blah (or /:foo/<slug>)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_permalink(permalink)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        SiteConfig(permalink=permalink)
 
 
 @pytest.mark.parametrize("body, expected", EXCERPTS)

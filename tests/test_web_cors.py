@@ -12,8 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from web import create_app
-from web.cors import parse_origin
-from web.settings import SettingsError
+from web.settings import APP_SETTINGS, SettingsError, parse_origin, resolve
 from web.widget import widget_js_source
 
 BLOG = "https://blog.example.com"
@@ -197,10 +196,12 @@ def test_things_that_are_not_origins_are_refused(value: str) -> None:
 
 
 def test_a_bad_origin_setting_names_itself(index_dir: Path) -> None:
-    with pytest.raises(SettingsError, match=r"CORS_ORIGINS: '\*' is not allowed"):
+    with pytest.raises(SettingsError, match=r"^CORS_ORIGINS='https://blog.example.com, \*': '\*' is not allowed"):
         create_app({"INDEX": str(index_dir), "CORS_ORIGINS": "https://blog.example.com, *"})
-    with pytest.raises(SettingsError, match="CORS_ORIGINS: 'https://blog.example.com/search' is not an origin"):
+    with pytest.raises(SettingsError, match="^CORS_ORIGINS=.*: 'https://blog.example.com/search' is not an origin"):
         create_app({"INDEX": str(index_dir), "CORS_ORIGINS": "https://blog.example.com/search"})
+    with pytest.raises(SettingsError, match="^BLOGSEARCH_CORS_ORIGINS='null': 'null' is not allowed"):
+        resolve(APP_SETTINGS, {}, {"BLOGSEARCH_CORS_ORIGINS": "null"})
 
 
 # --- the widget files: public, cross-origin, small -------------------------------------

@@ -217,14 +217,29 @@ def test_serve_settings_from_env_and_options(no_env: pytest.MonkeyPatch) -> None
 
 
 @pytest.mark.parametrize("name,value", [("BLOGSEARCH_PORT", "abc"), ("BLOGSEARCH_WORKERS", "0"),
-                                        ("BLOGSEARCH_CACHE_SIZE", "-1"), ("BLOGSEARCH_TIMEZONE", "Mars/Base")])
+                                        ("BLOGSEARCH_CACHE_SIZE", "-1"), ("BLOGSEARCH_CORS_ORIGINS", "*")])
 def test_bad_env_value_stops_serve_only(no_env: pytest.MonkeyPatch, name: str, value: str,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     no_env.setenv(name, value)
     with pytest.raises(SystemExit) as exit:
         build_parser().parse_args(["serve"])
     assert exit.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("blogsearch serve: argument --") and f"(from {name})" in line
     assert build_parser().parse_args(["index", "--posts", "p"]).command == "index"
+
+
+def test_bad_timezone_in_the_environment_stops_every_command_that_uses_it(
+        no_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    no_env.setenv("BLOGSEARCH_TIMEZONE", "Mars/Base")
+    for argv in (["serve"], ["index", "--posts", "p"], ["check", "--posts", "p"], ["report", "--log", "l"]):
+        with pytest.raises(SystemExit) as exit:
+            build_parser().parse_args(argv)
+        assert exit.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 4
+    assert all("unknown time zone 'Mars/Base'" in line and "(from BLOGSEARCH_TIMEZONE)" in line for line in lines)
+    assert build_parser().parse_args(["tokenize", "猫"]).command == "tokenize"
 
 
 def test_library_commands_still_work(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from typing import Sequence
 
@@ -21,9 +22,12 @@ READ_ONLY = next(s for s in APP_SETTINGS if s.name == "READ_ONLY")
 
 
 def _option(p: argparse.ArgumentParser, flag: str, setting: Setting, **kwargs: object) -> None:
-    default = os.environ.get(setting.env, setting.default)
+    """An option for `setting`, its environment variable as the default;
+    both are checked by the setting's parser before anything starts."""
+    value = os.environ.get(setting.env)
+    default = setting.default if value is None else search_cli.EnvValue(value, setting.env)
     shown = ",".join(setting.default) if isinstance(setting.default, tuple) else setting.default
-    p.add_argument(flag, default=default, type=setting.parse,
+    p.add_argument(flag, default=default, type=search_cli.checked(setting.parse),
                    help=f"{setting.help} (env {setting.env}, default {shown!r})", **kwargs)
 
 
@@ -60,10 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_serve(args: argparse.Namespace) -> int:
     from web.server import gunicorn_options, serve
 
-    try:
+    try:  # every setting the workers' create_app reads, checked here: one line, not a traceback per worker
         read_only = resolve((READ_ONLY,), {"READ_ONLY": True} if args.read_only else {})["READ_ONLY"]
+        app_config = {"INDEX": args.index, "CACHE_SIZE": args.cache_size, "BASE_URL": args.base_url,
+                      "CORS_ORIGINS": args.cors_origins, "TIMEZONE": args.timezone,
+                      "QUERY_LOG": args.query_log, "READ_ONLY": read_only}
+        resolve(APP_SETTINGS, app_config)
+        _check_listen_address(args.host, args.port)
     except SettingsError as e:
-        print(f"blogsearch: {e}", file=sys.stderr)
+        print(f"blogsearch serve: {e}", file=sys.stderr)
         return 2
     if read_only:
         require_read_only(args.index)  # IndexWritableError: exit 2 with the reason, before gunicorn starts
@@ -73,13 +82,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
                   file=sys.stderr)
     except SearchError as e:  # serve anyway: /readyz says 503 until the index is there
         print(f"blogsearch: warning: {e}", file=sys.stderr)
-    app_config = {"INDEX": args.index, "CACHE_SIZE": args.cache_size, "BASE_URL": args.base_url,
-                  "CORS_ORIGINS": args.cors_origins, "TIMEZONE": args.timezone,
-                  "QUERY_LOG": args.query_log, "READ_ONLY": read_only}
     options = gunicorn_options(args.host, args.port, args.workers, args.threads, args.access_log)
     print(f"serving http://{args.host}:{args.port}/ with {args.workers} workers", file=sys.stderr)
     serve(app_config, options)
     return 0
+
+
+def _check_listen_address(host: str, port: int) -> None:
+    """SettingsError unless `host` is an address this machine can listen on
+    (gunicorn retries a bad one five times, then exits with status 1)."""
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise SettingsError(f"--host {host!r}: cannot listen there: {reason}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,9 +11,10 @@ gets no CORS headers, so the browser refuses the request.
 
 Matching is exact and case-sensitive on what the browser sends: browsers
 serialise an origin as lower-case scheme and host with no default port, and
-configured origins are brought to that form once (`parse_origin`), so
-`https://Blog.example.com:443/` in the settings matches the browser's
-`https://blog.example.com`. Look-alikes, other schemes and ports, and the
+configured origins are brought to that form once, when the setting is read
+(`web.settings.parse_origin`: a bad origin stops `blogsearch serve` before it
+starts), so `https://Blog.example.com:443/` in the settings matches the
+browser's `https://blog.example.com`. Look-alikes, other schemes and ports, and the
 opaque origin `null` never match.
 
 flask-cors (6.0) was considered: it matches origins case-insensitively,
@@ -25,44 +26,15 @@ expressions, sends `Vary: Origin` only in some cases, and answers preflights
 from __future__ import annotations
 
 from typing import Iterable
-from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 
-from web.settings import SettingsError
+from web.settings import SettingsError, parse_origin
 
 API_PREFIX = "/api/"
 ALLOWED_METHODS = "GET, HEAD"
 PREFLIGHT_MAX_AGE = 600  # seconds a browser may reuse a preflight answer
-DEFAULT_PORTS = {"http": 80, "https": 443}
 EXTENSION = "blogsearch.cors_origins"
-
-
-def parse_origin(value: str) -> str:
-    """`value` as a browser serialises an origin: `scheme://host[:port]`,
-    lower case, default port left out. Raises ValueError for anything that
-    is not an http(s) origin (a path, `*`, `null`, credentials...)."""
-    text = value.strip()
-    if text in ("*", "null"):
-        raise ValueError(f"{text!r} is not allowed: list each site's origin, e.g. https://blog.example.com")
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as e:
-        raise ValueError(f"{value!r} is not an origin: {e}") from None
-    if (parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname or parts.username is not None
-            or parts.password is not None or parts.path not in ("", "/") or parts.query or parts.fragment):
-        raise ValueError(f"{value!r} is not an origin like https://blog.example.com[:port]")
-    scheme = parts.scheme.lower()
-    try:
-        host = parts.hostname.encode("idna").decode("ascii")  # as browsers send international names
-    except UnicodeError:
-        raise ValueError(f"{value!r} has an invalid host name") from None
-    if ":" in host:  # an IPv6 address
-        host = f"[{host}]"
-    if port is not None and port != DEFAULT_PORTS[scheme]:
-        host = f"{host}:{port}"
-    return f"{scheme}://{host}"
 
 
 def parse_origins(values: Iterable[str]) -> frozenset[str]:

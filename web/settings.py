@@ -10,41 +10,73 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from urllib.parse import urlsplit
 
+from search.options import check_base_url, check_timezone
 from search.posts import DEFAULT_TIMEZONE
 
 ENV_PREFIX = "BLOGSEARCH_"
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class SettingsError(ValueError):
     """A setting with a value blogsearch cannot use; names the setting."""
 
 
-def _non_negative_int(value: Any) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be 0 or more")
+def _int(value: Any, minimum: int, maximum: int | None = None) -> int:
+    text = str(value).strip()
+    if not text.lstrip("-").isdigit():
+        raise ValueError("must be a whole number")
+    number = int(text)
+    if number < minimum or (maximum is not None and number > maximum):
+        raise ValueError(f"must be between {minimum} and {maximum}" if maximum is not None
+                         else f"must be {minimum} or more")
     return number
+
+
+def _non_negative_int(value: Any) -> int:
+    return _int(value, 0)
 
 
 def _positive_int(value: Any) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError("must be 1 or more")
-    return number
+    return _int(value, 1)
 
 
 def _port(value: Any) -> int:
-    number = int(value)
-    if not 0 <= number <= 65535:
-        raise ValueError("must be between 0 and 65535")
-    return number
+    return _int(value, 0, 65535)
+
+
+def parse_origin(value: str) -> str:
+    """`value` as a browser serialises an origin: `scheme://host[:port]`,
+    lower case, default port left out. Raises ValueError for anything that
+    is not an http(s) origin (a path, `*`, `null`, credentials...)."""
+    text = value.strip()
+    if text in ("*", "null"):
+        raise ValueError(f"{text!r} is not allowed: list each site's origin, e.g. https://blog.example.com")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as e:
+        raise ValueError(f"{value!r} is not an origin: {e}") from None
+    if (parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname or parts.username is not None
+            or parts.password is not None or parts.path not in ("", "/") or parts.query or parts.fragment):
+        raise ValueError(f"{value!r} is not an origin like https://blog.example.com[:port]")
+    scheme = parts.scheme.lower()
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")  # as browsers send international names
+    except UnicodeError:
+        raise ValueError(f"{value!r} has an invalid host name") from None
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}"
 
 
 def _origins(value: Any) -> tuple[str, ...]:
+    """Comma-separated origins (or a list), each in the browser's form (`parse_origin`)."""
     items = value.split(",") if isinstance(value, str) else value
-    return tuple(o.strip().rstrip("/") for o in items if o and o.strip())
+    return tuple(dict.fromkeys(parse_origin(str(o)) for o in items if o and str(o).strip()))
 
 
 def _flag(value: Any) -> bool:
@@ -59,15 +91,18 @@ def _flag(value: Any) -> bool:
 
 
 def _timezone(value: Any) -> str:
-    try:
-        ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError) as e:
-        raise ValueError(f"unknown time zone {value!r}") from e
-    return str(value)
+    return check_timezone(value)
 
 
 def _base_url(value: Any) -> str:
-    return str(value).strip().rstrip("/")
+    return check_base_url(value)
+
+
+def _host(value: Any) -> str:
+    host = str(value).strip()
+    if not host or any(c.isspace() or c in "/[]" for c in host):
+        raise ValueError("must be a host name or an IP address, e.g. 127.0.0.1")
+    return host
 
 
 def _optional_path(value: Any) -> str | None:
@@ -95,7 +130,7 @@ APP_SETTINGS = (
     Setting("CACHE_SIZE", 1024, _non_negative_int,
             "search results kept per worker process (LRU entries); 0 disables the cache"),
     Setting("CORS_ORIGINS", (), _origins,
-            "comma-separated origins allowed to call the API from a browser (stored; used by the widget issue)"),
+            "comma-separated origins (scheme://host[:port]) whose pages may call the API from a browser"),
     Setting("BASE_URL", "", _base_url,
             "the blog's URL, e.g. https://blog.example.com (as for `blogsearch index`): "
             "relative post links on the search pages are made absolute with it"),
@@ -111,7 +146,7 @@ APP_SETTINGS = (
 
 # Settings of the server process (blogsearch serve).
 SERVER_SETTINGS = (
-    Setting("HOST", "127.0.0.1", str, "address to listen on"),
+    Setting("HOST", "127.0.0.1", _host, "address to listen on"),
     Setting("PORT", 8000, _port, "port to listen on"),
     Setting("WORKERS", 2, _positive_int, "gunicorn worker processes (one per core)"),
     Setting("THREADS", 4, _positive_int, "threads per worker (keep-alive connections served at once)"),
