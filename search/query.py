@@ -132,8 +132,9 @@ class SearchResult:
     page: int
     per_page: int
     hits: list[Hit] = field(default_factory=list)
-    # counts over the whole result set, not the page: {"tags": [{"value", "count"}], ...}
-    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # counts over the whole result set, not the page: {"tags": [{"value", "count"}], ...};
+    # every facet field is there, empty when nothing was asked
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {f: [] for f in FACET_FIELDS})
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -162,6 +162,19 @@ def test_empty_query_with_tag_lists_posts_by_date(client: FlaskClient) -> None:
 def test_nothing_asked_is_an_empty_result(client: FlaskClient) -> None:
     data = search(client)
     assert (data["total"], data["hits"], data["page"], data["per_page"]) == (0, [], 1, 10)
+    # the schema requires both facets (the answer was "facets": {})
+    assert data["facets"] == {"tags": [], "categories": []}
+
+
+@pytest.mark.parametrize("name", ["q", "tag", "category", "author", "from", "to", "sort", "page", "per_page"])
+def test_an_empty_parameter_is_the_same_as_none(client: FlaskClient, name: str) -> None:
+    """As an HTML form sends an empty field (`to=`); the OpenAPI description
+    says so with allowEmptyValue, on every optional query parameter."""
+    given = client.get(f"/api/search?tag=AI&{name}=" if name != "tag" else "/api/search?tag=AI&tag=")
+    assert given.status_code == 200
+    assert given.get_json() == search(client, tag="AI")
+    params = {p["name"]: p for p in SPEC["paths"]["/api/search"]["get"]["parameters"]}
+    assert params[name]["allowEmptyValue"] is True
 
 
 def test_pages_partition_the_results(client: FlaskClient) -> None:
@@ -288,6 +301,35 @@ def test_documented_fields_are_the_answered_fields(client: FlaskClient) -> None:
     assert set(error) == {"error"} and set(error["error"]) == {"code", "message"}
     ready = client.get("/readyz").get_json()
     assert set(ready) == set(_schema("Ready")["properties"])
+
+
+def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path, method, op) for path, ops in SPEC["paths"].items() for method, op in ops.items()]
+
+
+def _documented_codes(response: dict[str, Any]) -> list[str]:
+    schema = response["content"]["application/json"]["schema"]
+    return schema["properties"]["error"]["properties"]["code"]["enum"]
+
+
+@pytest.mark.parametrize("path,method,op", _operations(), ids=[f"{m} {p}" for p, m, _ in _operations()])
+def test_every_error_an_operation_gives_is_documented(client: FlaskClient, path: str, method: str,
+                                                      op: dict[str, Any]) -> None:
+    """URL errors every route can give (invalid_character was undocumented),
+    a wrong method, a body where none is read, a long URL: each status is
+    in the operation's responses and each code in that status's enum."""
+    url = path.replace("{slug}", "kubernetes-deploy")
+    other = "delete"
+    cases = [(method, url + "?q=%01", 400, "invalid_character"), (method, url + "?q=%ff", 400, "invalid_encoding"),
+             (other, url, 405, "method_not_allowed"), (method, url + "?x=" + "a" * 5000, 414, "uri_too_long")]
+    if method == "get":
+        cases.append(("get", url, 413, "payload_too_large"))
+    for verb, target, status, code in cases:
+        kwargs = {"data": "x" * 5000} if status == 413 else {}
+        response = client.open(target, method=verb.upper(), **kwargs)
+        assert response.status_code == status, (verb, target[:60], response.get_data(as_text=True)[:200])
+        assert response.get_json()["error"]["code"] == code
+        assert code in _documented_codes(op["responses"][str(status)]), (path, status, code)
 
 
 def test_documented_search_parameters_are_the_accepted_ones(client: FlaskClient) -> None:

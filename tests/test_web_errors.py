@@ -124,6 +124,29 @@ def test_unknown_routes(client: FlaskClient, path: str, status: int, kind: str) 
         assert response.content_type.startswith("text/html")
 
 
+@pytest.mark.parametrize("path,script_name,location", [
+    ("/api//tags", "", "/api/tags"),
+    ("/api//search?q=AI", "", "/api/search?q=AI"),
+    ("/static//style.css", "", "/static/style.css"),
+    ("/tags//AI", "", "/tags/AI"),
+    ("/api//tags", "/find", "/find/api/tags"),
+])
+@pytest.mark.parametrize("host", ["evil.test", "evil.test:8443", "localhost"])
+def test_redirects_stay_on_the_site_whatever_the_host_header(client: FlaskClient, path: str, script_name: str,
+                                                             location: str, host: str) -> None:
+    """Werkzeug merges slashes with a 308 to an absolute URL built from the
+    client's Host header (`Location: http://evil.test/api/tags`), which a
+    shared cache would hand to every client; the app answers a path."""
+    response = client.get(path, headers={"Host": host}, environ_overrides={"SCRIPT_NAME": script_name})
+    assert response.status_code == 308
+    assert response.headers["Location"] == location
+    page = response.get_data(as_text=True)
+    assert host not in page and f'href="{location.replace("&", "&amp;")}"' in page
+    with client.get(location.removeprefix(script_name), headers={"Host": host},
+                    environ_overrides={"SCRIPT_NAME": script_name}) as followed:
+        assert followed.status_code == 200
+
+
 @pytest.mark.parametrize("raw_path,kind", [("/tags/\xff", "html"), ("/api/posts/\xed\xa0\x80", "json")])
 def test_path_that_is_not_utf8_is_400(client: FlaskClient, raw_path: str, kind: str) -> None:
     # as gunicorn passes it: the raw bytes, one latin-1 character each (PEP 3333)

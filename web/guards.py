@@ -71,6 +71,25 @@ class BlogsearchRequest(Request):
         raise ApiError(400, "invalid_json", f"the request body is not valid JSON: {reason}")
 
 
+def relative_redirects(response: Response) -> Response:
+    """Redirects the app answers (Werkzeug's slash merging: `/api//tags` →
+    `/api/tags`) point to a path on this site, never to a host: Werkzeug
+    builds an absolute URL from the client's `Host` header, so
+    `Host: evil.test` got `Location: http://evil.test/api/tags`, which a
+    shared cache may keep and hand to everyone."""
+    location = response.headers.get("Location")
+    if location is None:
+        return response
+    parts = urlsplit(location)
+    if not parts.scheme and not parts.netloc and not location.startswith(("//", "\\")):
+        return response
+    path = "/" + urlunsplit(("", "", parts.path, parts.query, parts.fragment)).lstrip("/\\")
+    response.headers["Location"] = path
+    if 300 <= response.status_code < 400 and response.mimetype == "text/html":
+        response.set_data(redirect(path, response.status_code).get_data())  # its link too
+    return response
+
+
 def common_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -84,3 +103,4 @@ def register_guards(app: Flask) -> None:
     app.config.setdefault("BODY_LIMITS", {})  # endpoint -> bytes, for routes that read bodies
     app.before_request(check_request)
     app.after_request(common_headers)
+    app.after_request(relative_redirects)

@@ -8,17 +8,35 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from search.drafts import MAX_DRAFT_CHARS
 from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from web.params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, MAX_TAGS, MAX_VALUE_CHARS
 
 _STR = {"type": "string"}
 _STR_LIST = {"type": "array", "items": _STR}
 _FACETS = {"type": "array", "items": {"$ref": "#/components/schemas/FacetValue"}}
+# what web.guards lets through in a URL: no control characters but tab and line ends
+_NO_CONTROLS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# text with something in it: a character Python's str.strip() keeps
+_NOT_BLANK = "[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_URL_CODES = ("invalid_encoding", "invalid_character")  # any URL (web.guards)
+_UNAVAILABLE = ("index_unavailable", "search_unavailable")  # web.errors.describe, web.searching
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+def _text(**schema: Any) -> dict[str, Any]:
+    """A string parameter (URL text: web.guards refuses control characters)."""
+    return {"type": "string", "pattern": _NO_CONTROLS, **schema}
+
+
+def _error(description: str, *codes: str) -> dict[str, Any]:
+    """An error answer whose `error.code` is one of `codes`."""
+    schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
+    if codes:
+        schema = {"allOf": [schema], "properties": {"error": {"type": "object", "properties": {
+            "code": {"type": "string", "enum": list(codes)}}}}}
+    listed = ", ".join(f"`{c}`" for c in codes)
+    return {"description": f"{description} ({listed})" if codes else description,
+            "content": {"application/json": {"schema": schema}}}
 
 
 def _ok(schema: str, description: str) -> dict[str, Any]:
@@ -29,21 +47,35 @@ def _ok(schema: str, description: str) -> dict[str, Any]:
 
 
 def _query(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema, **extra}
+    """An optional query parameter; an empty value (`to=`, as an HTML form
+    sends an empty field) is the same as leaving it out."""
+    return {"name": name, "in": "query", "required": False, "allowEmptyValue": True,
+            "description": f"{description} Empty is the same as absent.", "schema": schema, **extra}
 
 
-_COMMON_ERRORS = {
-    "304": {"description": "Not modified: the `If-None-Match` ETag is current."},
-    "400": _error("A parameter is invalid (code says which: `invalid_page`, `query_too_long`, "
-                  "`invalid_encoding`, ...)."),
-    "405": _error("Only GET (and HEAD) are allowed."),
-    "413": _error("A request body was sent (at most 4096 bytes are accepted; none is read)."),
-    "414": _error("The URL is longer than 4096 bytes."),
-    "503": _error("The index is missing, being built, or from another blogsearch version."),
-}
+def _errors(*bad_request: str, index: bool = True, cacheable: bool = True,
+            method: str = "Only GET (and HEAD) are allowed.") -> dict[str, Any]:
+    """The error answers every GET route under /api can give: `bad_request`
+    are the 400 codes of its own parameters, besides the URL's."""
+    out: dict[str, Any] = {}
+    if cacheable:
+        out["304"] = {"description": "Not modified: the `If-None-Match` ETag is current."}
+    out["400"] = _error("A parameter or the URL is invalid", *bad_request, *_URL_CODES)
+    out["405"] = _error(method, "method_not_allowed")
+    out["413"] = _error("A request body was sent (at most 4096 bytes are accepted; none is read)",
+                        "payload_too_large")
+    out["414"] = _error("The URL is longer than 4096 bytes", "uri_too_long")
+    if index:
+        out["503"] = _error("The index is missing, being built, unreadable, or from another "
+                            "blogsearch version", *_UNAVAILABLE)
+    return out
 
-_SLUG = {"name": "slug", "in": "path", "required": True, "schema": _STR}
+
+_SEARCH_CODES = ("query_too_long", "value_too_long", "too_many_tags", "invalid_date",
+                 "invalid_date_range", "invalid_sort", "invalid_page", "invalid_per_page",
+                 "page_out_of_range")
+_NOT_FOUND = _error("No post with this slug is indexed", "post_not_found")
+_SLUG = {"name": "slug", "in": "path", "required": True, "schema": _text(minLength=1)}
 _LIMIT = _query("limit", "Most related posts to return (`invalid_limit` otherwise).",
                 {"type": "integer", "minimum": 1, "maximum": 20, "default": 5})
 _DRAFT_MAX_BYTES = 256 * 1024  # web.editor.DRAFT_MAX_BYTES (not imported: web.editor imports this package)
@@ -72,16 +104,14 @@ SPEC: dict[str, Any] = {
                 "parameters": [
                     _query("q", f"What the reader typed (at most {MAX_QUERY_CHARS} characters "
                            "after collapsing white space). Never parsed as query syntax.",
-                           {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+                           _text(maxLength=MAX_QUERY_CHARS)),
                     _query("tag", f"Only posts with this tag; repeatable, all must match "
                            f"(at most {MAX_TAGS}).",
                            {"type": "array", "maxItems": MAX_TAGS,
-                            "items": {"type": "string", "maxLength": MAX_VALUE_CHARS}},
+                            "items": _text(maxLength=MAX_VALUE_CHARS)},
                            style="form", explode=True),
-                    _query("category", "Only posts in this category.",
-                           {"type": "string", "maxLength": MAX_VALUE_CHARS}),
-                    _query("author", "Only posts by this author.",
-                           {"type": "string", "maxLength": MAX_VALUE_CHARS}),
+                    _query("category", "Only posts in this category.", _text(maxLength=MAX_VALUE_CHARS)),
+                    _query("author", "Only posts by this author.", _text(maxLength=MAX_VALUE_CHARS)),
                     _query("from", "Only posts on or after this day (the blog's time zone).",
                            {"type": "string", "format": "date"}),
                     _query("to", "Only posts on or before this day (inclusive).",
@@ -89,12 +119,12 @@ SPEC: dict[str, Any] = {
                     _query("sort", "`relevance` (default) or `date` (newest first).",
                            {"type": "string", "enum": ["relevance", "date"], "default": "relevance"}),
                     _query("page", f"Page number; page × per_page may be at most {MAX_RESULT_WINDOW}.",
-                           {"type": "integer", "minimum": 1, "default": 1}),
+                           {"type": "integer", "minimum": 1, "maximum": MAX_RESULT_WINDOW, "default": 1}),
                     _query("per_page", "Hits per page.",
                            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                             "default": DEFAULT_PER_PAGE}),
                 ],
-                "responses": {"200": _ok("SearchResult", "One page of results."), **_COMMON_ERRORS},
+                "responses": {"200": _ok("SearchResult", "One page of results."), **_errors(*_SEARCH_CODES)},
             }
         },
         "/api/suggest": {
@@ -110,13 +140,13 @@ SPEC: dict[str, Any] = {
                 "parameters": [
                     _query("q", f"What the reader has typed so far (at most {MAX_QUERY_CHARS} "
                            "characters after collapsing white space).",
-                           {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+                           _text(maxLength=MAX_QUERY_CHARS)),
                     _query("limit", "Most suggestions to return (`invalid_limit` otherwise).",
                            {"type": "integer", "minimum": 1, "maximum": MAX_SUGGESTIONS,
                             "default": DEFAULT_SUGGESTIONS}),
                 ],
                 "responses": {"200": _ok("SuggestResult", "Suggestions, most frequent first."),
-                              **_COMMON_ERRORS},
+                              **_errors("query_too_long", "invalid_limit")},
             }
         },
         "/api/tags": {
@@ -124,17 +154,16 @@ SPEC: dict[str, Any] = {
                 "operationId": "tags",
                 "summary": "All tags and categories with their number of posts",
                 "responses": {"200": _ok("Facets", "Every tag and category, most used first."),
-                              **_COMMON_ERRORS},
+                              **_errors()},
             }
         },
         "/api/posts/{slug}": {
             "get": {
                 "operationId": "post",
                 "summary": "One post's metadata",
-                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": _STR}],
+                "parameters": [_SLUG],
                 "responses": {"200": _ok("Post", "The post (without its body)."),
-                              "404": _error("No post with this slug is indexed."),
-                              **_COMMON_ERRORS},
+                              "404": _NOT_FOUND, **_errors()},
             }
         },
         "/api/related/{slug}": {
@@ -147,8 +176,7 @@ SPEC: dict[str, Any] = {
                 ),
                 "parameters": [_SLUG, _LIMIT],
                 "responses": {"200": _ok("RelatedResult", "Related posts, best first."),
-                              "404": _error("No post with this slug is indexed (`post_not_found`)."),
-                              **_COMMON_ERRORS},
+                              "404": _NOT_FOUND, **_errors("invalid_limit")},
             }
         },
         "/api/related": {
@@ -166,20 +194,25 @@ SPEC: dict[str, Any] = {
                 "parameters": [_LIMIT],
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Draft"}},
-                    "text/markdown": {"schema": {"type": "string", "maxLength": _DRAFT_MAX_BYTES}},
+                    "text/markdown": {"schema": {"type": "string", "pattern": _NOT_BLANK,
+                                                 "maxLength": _DRAFT_MAX_BYTES}},
                 }},
                 "responses": {
                     "200": {"description": "Related posts, tags to add, repeated passages.",
                             "content": {"application/json": {"schema": {
                                 "$ref": "#/components/schemas/DraftResult"}}}},
-                    "400": _error("Invalid JSON (`invalid_json`), no body text (`missing_body`), "
-                                  "bad `tags` or `title`, unreadable front matter (`invalid_draft`), "
-                                  "not UTF-8, or a bad `limit`."),
-                    "405": _error("Only POST is allowed."),
-                    "413": _error(f"The body is over {_DRAFT_MAX_BYTES} bytes (`payload_too_large`) "
-                                  "or the draft over 200,000 characters (`draft_too_large`)."),
-                    "415": _error("Neither `application/json` nor `text/markdown`."),
-                    "503": _COMMON_ERRORS["503"],
+                    "400": _error("Unreadable JSON or JSON that is not an object, no body text, "
+                                  "bad `tags` or `title`, unreadable front matter, Markdown that is "
+                                  "not UTF-8, a bad `limit` or URL",
+                                  "invalid_json", "missing_body", "invalid_tags", "invalid_title",
+                                  "invalid_draft", "invalid_limit", *_URL_CODES),
+                    "405": _error("Only POST is allowed", "method_not_allowed"),
+                    "413": _error(f"The body is over {_DRAFT_MAX_BYTES} bytes, or the draft over "
+                                  f"{MAX_DRAFT_CHARS:,} characters", "payload_too_large", "draft_too_large"),
+                    "414": _errors()["414"],
+                    "415": _error("Neither `application/json` nor `text/markdown`",
+                                  "unsupported_media_type"),
+                    "503": _errors()["503"],
                 },
             }
         },
@@ -194,8 +227,7 @@ SPEC: dict[str, Any] = {
                 ),
                 "parameters": [_SLUG],
                 "responses": {"200": _ok("DuplicateReport", "The post's repeated passages."),
-                              "404": _error("No post with this slug is indexed (`post_not_found`)."),
-                              **_COMMON_ERRORS},
+                              "404": _NOT_FOUND, **_errors()},
             }
         },
         "/api/openapi.json": {
@@ -203,7 +235,8 @@ SPEC: dict[str, Any] = {
                 "operationId": "openapi",
                 "summary": "This description",
                 "responses": {"200": {"description": "OpenAPI 3 document",
-                                      "content": {"application/json": {"schema": {"type": "object"}}}}},
+                                      "content": {"application/json": {"schema": {"type": "object"}}}},
+                              **_errors(index=False, cacheable=False)},
             }
         },
         "/healthz": {
@@ -211,7 +244,8 @@ SPEC: dict[str, Any] = {
                 "operationId": "healthz",
                 "summary": "The process is alive",
                 "responses": {"200": {"description": "Alive", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Health"}}}}},
+                    "schema": {"$ref": "#/components/schemas/Health"}}}},
+                    **_errors(index=False, cacheable=False)},
             }
         },
         "/readyz": {
@@ -220,7 +254,9 @@ SPEC: dict[str, Any] = {
                 "summary": "The index opens and has posts",
                 "responses": {"200": {"description": "Ready", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Ready"}}}},
-                    "503": _error("Not ready: no index, an unreadable index, or no posts.")},
+                    **_errors(index=False, cacheable=False),
+                    "503": _error("Not ready: no index, an unreadable index, or no posts",
+                                  *_UNAVAILABLE, "index_empty")},
             }
         },
     },
@@ -335,10 +371,13 @@ SPEC: dict[str, Any] = {
             "Draft": {
                 "type": "object", "required": ["body"],
                 "properties": {
-                    "title": _STR,
-                    "body": {"type": "string", "minLength": 1, "description": "Plain text (Markdown is fine)."},
-                    "tags": {"type": "array", "maxItems": 20, "items": _STR,
-                             "description": "Tags already chosen (a comma-separated string is accepted too)."},
+                    "title": {"type": "string", "nullable": True, "description": "null is no title."},
+                    "body": {"type": "string", "pattern": _NOT_BLANK, "maxLength": MAX_DRAFT_CHARS,
+                             "description": "Plain text (Markdown is fine), not only white space."},
+                    "tags": {"anyOf": [{"type": "array", "maxItems": 20, "items": _STR, "nullable": True},
+                                       {"type": "string"}],
+                             "description": "Tags already chosen: a list, or one string of tags separated "
+                                            "by commas, 、 or new lines (the first 20 are used); null is none."},
                 },
             },
             "SuggestedTag": {
