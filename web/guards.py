@@ -81,8 +81,8 @@ def relative_redirects(response: Response) -> Response:
     if location is None:
         return response
     parts = urlsplit(location)
-    if not parts.scheme and not parts.netloc and not location.startswith(("//", "\\")):
-        return response
+    if not (parts.scheme or parts.netloc or location.startswith(("//", "/\\", "\\"))):
+        return response  # a path already (browsers read a backslash as a slash)
     path = "/" + urlunsplit(("", "", parts.path, parts.query, parts.fragment)).lstrip("/\\")
     response.headers["Location"] = path
     if 300 <= response.status_code < 400 and response.mimetype == "text/html":

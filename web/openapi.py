@@ -48,8 +48,10 @@ def _ok(schema: str, description: str) -> dict[str, Any]:
 
 def _query(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """An optional query parameter; an empty value (`to=`, as an HTML form
-    sends an empty field) is the same as leaving it out."""
-    return {"name": name, "in": "query", "required": False, "allowEmptyValue": True,
+    sends an empty field) is the same as leaving it out. Free text admits ""
+    as it is; numbers, dates and choices say so with `allowEmptyValue`."""
+    typed = schema.get("type") not in ("string", "array") or "format" in schema or "enum" in schema
+    return {"name": name, "in": "query", "required": False, **({"allowEmptyValue": True} if typed else {}),
             "description": f"{description} Empty is the same as absent.", "schema": schema, **extra}
 
 
