@@ -42,6 +42,13 @@ def _positive_int(value: Any) -> int:
     return _int(value, 1)
 
 
+def _positive_seconds(value: Any) -> float:
+    number = float(value)
+    if not 0 < number <= 3600:
+        raise ValueError("must be a number of seconds between 0 and 3600")
+    return number
+
+
 def _port(value: Any) -> int:
     return _int(value, 0, 65535)
 
@@ -142,6 +149,9 @@ APP_SETTINGS = (
     Setting("QUERY_LOG", "querylog", _optional_path,
             "folder of the search log (queries, result counts and filters; never addresses or "
             "cookies) read by `blogsearch report` and /editor/report; empty disables logging"),
+    Setting("EDITOR_CONCURRENCY", 1, _non_negative_int,
+            "expensive editor requests (drafts, duplicates, editor pages) computed at once per "
+            "worker process; as many more wait up to 2 s, others get 503 `busy`; 0 = no limit"),
 )
 
 # Settings of the server process (blogsearch serve).
@@ -150,6 +160,9 @@ SERVER_SETTINGS = (
     Setting("PORT", 8000, _port, "port to listen on"),
     Setting("WORKERS", 2, _positive_int, "gunicorn worker processes (one per core)"),
     Setting("THREADS", 4, _positive_int, "threads per worker (keep-alive connections served at once)"),
+    Setting("CLIENT_TIMEOUT", 10.0, _positive_seconds,
+            "seconds a client has to send a request's head, and then its body; slower clients "
+            "get 408 and are disconnected"),
 )
 
 
