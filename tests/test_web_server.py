@@ -18,6 +18,7 @@ from typing import Any, Iterator
 from urllib.parse import quote
 
 import pytest
+from gunicorn.workers.gthread import ThreadWorker
 
 from search.indexer import build_index
 from web import create_app
@@ -54,18 +55,21 @@ def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) ->
 
 
 @contextmanager
-def running_server(index: Path, log: Path, *args: str) -> Iterator[int]:
+def running_server(index: Path, log: Path, *args: str, env: dict[str, str] | None = None,
+                   ready_path: str = "/readyz") -> Iterator[int]:
+    """`blogsearch serve` (2 workers, `args` added) on a free port; `env` added to its environment."""
     port = free_port()
     command = [sys.executable, "-m", "web.cli", "serve", "--query-log", "", "--index", str(index),
                "--host", "127.0.0.1", "--port", str(port), "--workers", "2", *args]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=REPO, env=clean_env(), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=REPO, env={**clean_env(), **(env or {})}, stdout=out,
+                                stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30
             while True:
                 assert proc.poll() is None, log.read_text(errors="replace")
                 try:
-                    if get(port, "/readyz")[0] == 200:
+                    if get(port, ready_path)[0] == 200:
                         break
                 except OSError:
                     pass
@@ -200,6 +204,7 @@ def test_serve_defaults(no_env: pytest.MonkeyPatch) -> None:
     args = build_parser().parse_args(["serve"])
     assert (args.index, args.host, args.port, args.workers, args.threads) == ("index", "127.0.0.1", 8000, 2, 4)
     assert (args.cache_size, args.base_url, args.cors_origins, args.timezone) == (1024, "", (), "Asia/Tokyo")
+    assert (args.client_timeout, args.editor_concurrency) == (10.0, 1)
 
 
 def test_serve_settings_from_env_and_options(no_env: pytest.MonkeyPatch) -> None:
@@ -217,7 +222,9 @@ def test_serve_settings_from_env_and_options(no_env: pytest.MonkeyPatch) -> None
 
 
 @pytest.mark.parametrize("name,value", [("BLOGSEARCH_PORT", "abc"), ("BLOGSEARCH_WORKERS", "0"),
-                                        ("BLOGSEARCH_CACHE_SIZE", "-1"), ("BLOGSEARCH_CORS_ORIGINS", "*")])
+                                        ("BLOGSEARCH_CACHE_SIZE", "-1"), ("BLOGSEARCH_CORS_ORIGINS", "*"),
+                                        ("BLOGSEARCH_CLIENT_TIMEOUT", "0"), ("BLOGSEARCH_CLIENT_TIMEOUT", "nan"),
+                                        ("BLOGSEARCH_EDITOR_CONCURRENCY", "-1")])
 def test_bad_env_value_stops_serve_only(no_env: pytest.MonkeyPatch, name: str, value: str,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     no_env.setenv(name, value)
@@ -242,6 +249,27 @@ def test_bad_timezone_in_the_environment_stops_every_command_that_uses_it(
     assert build_parser().parse_args(["tokenize", "猫"]).command == "tokenize"
 
 
+@pytest.mark.parametrize("host,proxy,warned", [
+    ("0.0.0.0", None, True), ("192.0.2.10", None, True), ("::", None, True), ("search.example.com", None, True),
+    ("127.0.0.1", None, False), ("localhost", None, False), ("::1", None, False),
+    ("0.0.0.0", "10.0.0.2", False),  # FORWARDED_ALLOW_IPS names the proxy in front
+])
+def test_serve_warns_on_a_public_address_without_a_proxy(no_env: pytest.MonkeyPatch, index_dir: Path, host: str,
+                                                         proxy: str | None, warned: bool,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    started: list[tuple[dict, dict, float]] = []
+    no_env.setattr("web.server.serve", lambda *args: started.append(args))
+    no_env.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    if proxy:
+        no_env.setenv("FORWARDED_ALLOW_IPS", proxy)
+    assert main(["serve", "--index", str(index_dir), "--host", host, "--client-timeout", "3.5",
+                 "--editor-concurrency", "2"]) == 0
+    err = capsys.readouterr().err
+    assert ("buffering proxy such as nginx" in err and "README" in err) == warned, err
+    app_config, options, client_timeout = started[0]
+    assert (client_timeout, app_config["EDITOR_CONCURRENCY"]) == (3.5, 2)
+
+
 def test_library_commands_still_work(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["query", "Kubernetes", "--index", str(index_dir), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["hits"][0]["slug"] == "kubernetes-deploy"
@@ -251,14 +279,16 @@ def test_gunicorn_configuration(index_dir: Path) -> None:
     options = gunicorn_options("127.0.0.1", 8123, workers=2, threads=4)
     server = BlogsearchServer({"INDEX": str(index_dir)}, options)
     assert server.cfg.workers == 2
-    assert server.cfg.worker_class_str == "gthread"
+    assert server.cfg.worker_class_str == "web.server.BlogsearchWorker"
+    assert issubclass(server.cfg.worker_class, ThreadWorker)  # gunicorn's gthread worker
     assert server.cfg.address == [("127.0.0.1", 8123)]
     assert server.cfg.limit_request_line == 8190
     assert server.cfg.preload_app is False
     app = server.load()
     assert app.test_client().get("/readyz").status_code == 200
     assert gunicorn_options("::1", 80, 1)["bind"] == ["[::1]:80"]
-    assert gunicorn_options("127.0.0.1", 80, 1, threads=1)["worker_class"] == "sync"
+    # one thread is still the threaded worker: gunicorn's sync worker would let one slow client stop a process
+    assert gunicorn_options("127.0.0.1", 80, 1, threads=1)["worker_class"] == "web.server.BlogsearchWorker"
 
 
 def test_create_app_reads_env_only_for_missing_keys(no_env: pytest.MonkeyPatch, index_dir: Path) -> None:

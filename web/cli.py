@@ -49,11 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--port", server["PORT"])
     _option(p, "--workers", server["WORKERS"])
     _option(p, "--threads", server["THREADS"])
+    _option(p, "--client-timeout", server["CLIENT_TIMEOUT"])
     _option(p, "--cache-size", app["CACHE_SIZE"])
     _option(p, "--base-url", app["BASE_URL"])
     _option(p, "--cors-origins", app["CORS_ORIGINS"])
     _option(p, "--timezone", app["TIMEZONE"])
     _option(p, "--query-log", app["QUERY_LOG"])
+    _option(p, "--editor-concurrency", app["EDITOR_CONCURRENCY"])
     p.add_argument("--read-only", action="store_true", default=None,
                    help=f"{READ_ONLY.help} (env {READ_ONLY.env}=1)")
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
@@ -62,13 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from web.server import gunicorn_options, serve
+    from web.server import gunicorn_options, is_loopback, serve
 
     try:  # every setting the workers' create_app reads, checked here: one line, not a traceback per worker
         read_only = resolve((READ_ONLY,), {"READ_ONLY": True} if args.read_only else {})["READ_ONLY"]
         app_config = {"INDEX": args.index, "CACHE_SIZE": args.cache_size, "BASE_URL": args.base_url,
                       "CORS_ORIGINS": args.cors_origins, "TIMEZONE": args.timezone,
-                      "QUERY_LOG": args.query_log, "READ_ONLY": read_only}
+                      "QUERY_LOG": args.query_log, "READ_ONLY": read_only,
+                      "EDITOR_CONCURRENCY": args.editor_concurrency}
         resolve(APP_SETTINGS, app_config)
         _check_listen_address(args.host, args.port)
     except SettingsError as e:
@@ -84,7 +87,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"blogsearch: warning: {e}", file=sys.stderr)
     options = gunicorn_options(args.host, args.port, args.workers, args.threads, args.access_log)
     print(f"serving http://{args.host}:{args.port}/ with {args.workers} workers", file=sys.stderr)
-    serve(app_config, options)
+    if not is_loopback(args.host) and "FORWARDED_ALLOW_IPS" not in os.environ:
+        print(f"blogsearch: warning: serving on {args.host} with no proxy in front: slow clients "
+              "can tie up its threads; put it behind a buffering proxy such as nginx "
+              "(deploy/nginx.conf; README, Deployment) and set FORWARDED_ALLOW_IPS to the proxy's "
+              "address", file=sys.stderr)
+    serve(app_config, options, args.client_timeout)
     return 0
 
 
