@@ -2,7 +2,7 @@
 on the real server over raw sockets: slow and idle clients do not take the
 service down, a too slow head or body is 408, gunicorn's own refusals have the
 app's error shape (JSON under /api), a malformed chunked body is 400, paths
-outside SCRIPT_NAME are 404."""
+outside SCRIPT_NAME are 404, and a draft refused as busy can read its 503."""
 
 from __future__ import annotations
 
@@ -186,3 +186,29 @@ def test_paths_outside_script_name_are_404(index_dir: Path, tmp_path: Path) -> N
             assert status == 404 and data["error"]["code"] == "not_found", path
         answer = exchange(port, b"GET /search?q=a HTTP/1.1\r\nHost: x\r\n\r\n")
         assert answer.status == 404 and answer.headers["content-type"] == "text/html"
+
+
+# --- a draft refused as busy reads its answer ------------------------------------------------------
+
+
+def test_a_draft_refused_as_busy_reads_503_on_a_connection_it_can_reuse(index_dir: Path, tmp_path: Path) -> None:
+    with running_server(index_dir, tmp_path / "server.log", "--workers", "1", "--threads", "4",
+                        "--editor-concurrency", "1", "--client-timeout", "8") as port, ExitStack() as stack:
+        # a draft whose body never comes holds the one turn until its client timeout
+        holder = stack.enter_context(connect(port))
+        holder.sendall(b"POST /api/related HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: 1000\r\n\r\n{")
+        deadline = time.monotonic() + 6
+        while get(port, "/editor/report")[0] != 503:  # a gated route: 503 once the turn is taken
+            assert time.monotonic() < deadline
+        draft = json.dumps({"title": "下書き", "body": "バックアップの手順を確認します。" * 4000},
+                           ensure_ascii=False).encode()
+        assert len(draft) > 64 * 1024  # more than gunicorn drains itself before closing
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        stack.callback(conn.close)
+        conn.request("POST", "/api/related", body=draft, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        assert response.status == 503 and response.getheader("Retry-After")
+        assert json.loads(response.read())["error"]["code"] == "busy"
+        assert get(port, SEARCH, conn)[0] == 200  # the same connection, still open
+        assert read_answer(holder).status == 408

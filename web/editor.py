@@ -42,6 +42,7 @@ from search.related import PostNotFound, related_posts, related_to_draft
 from web.data import post_data, shared_searcher
 from web.errors import ApiError
 from web.http_cache import cacheable, no_store
+from web.limits import expensive
 from web.params import SearchParams, date_param
 
 DRAFT_MAX_BYTES = 256 * 1024  # request bodies of the draft routes
@@ -205,6 +206,7 @@ def related_post(slug: str) -> ResponseReturnValue:
 
 
 @api_bp.post("/related")
+@expensive
 def related_draft() -> ResponseReturnValue:
     limit = parse_limit(request.args)
     if request.mimetype in MARKDOWN_TYPES:
@@ -221,6 +223,7 @@ def related_draft() -> ResponseReturnValue:
 
 @api_bp.get("/duplicates/<slug>")
 @cacheable
+@expensive
 def duplicates(slug: str) -> ResponseReturnValue:
     def work(searcher: Searcher) -> dict[str, Any]:
         return duplicates_in_post(searcher, slug).to_dict()
@@ -267,6 +270,7 @@ def _with_posts(related: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @pages_bp.get("/editor")
 @cacheable
+@expensive
 def editor() -> ResponseReturnValue:
     slug = " ".join(request.args.get("slug", "").split())
     limit = parse_limit(request.args)
@@ -287,6 +291,7 @@ def editor() -> ResponseReturnValue:
 
 
 @pages_bp.post("/editor")
+@expensive
 def editor_draft() -> ResponseReturnValue:
     limit = parse_limit(request.args)
     form = {"title": request.form.get("title", ""), "body": request.form.get("body", ""),
@@ -303,6 +308,7 @@ def editor_draft() -> ResponseReturnValue:
 
 
 @pages_bp.get("/editor/report")
+@expensive
 def editor_report() -> ResponseReturnValue:
     since, until = date_param(request.args, "since"), date_param(request.args, "until")
     try:

@@ -73,6 +73,9 @@ def _errors(*bad_request: str, index: bool = True, cacheable: bool = True,
     return out
 
 
+_BUSY = _error("The index is unavailable, or the worker is busy with other editor requests "
+               "(`busy`; retry after the `Retry-After` seconds)", *_UNAVAILABLE, "busy")
+
 _SEARCH_CODES = ("query_too_long", "value_too_long", "too_many_tags", "invalid_date",
                  "invalid_date_range", "invalid_sort", "invalid_page", "invalid_per_page",
                  "page_out_of_range")
@@ -165,7 +168,7 @@ SPEC: dict[str, Any] = {
                 "summary": "One post's metadata",
                 "parameters": [_SLUG],
                 "responses": {"200": _ok("Post", "The post (without its body)."),
-                              "404": _NOT_FOUND, **_errors()},
+                              "404": _NOT_FOUND, **_errors(), "503": _BUSY},
             }
         },
         "/api/related/{slug}": {
@@ -214,7 +217,7 @@ SPEC: dict[str, Any] = {
                     "414": _errors()["414"],
                     "415": _error("Neither `application/json` nor `text/markdown`",
                                   "unsupported_media_type"),
-                    "503": _errors()["503"],
+                    "503": _BUSY,
                 },
             }
         },
