@@ -10,10 +10,10 @@ scripts/install-ci-deps.sh installs it."""
 
 from __future__ import annotations
 
-import getpass
 import http.client
 import json
 import os
+import pwd
 import socket
 import subprocess
 import time
@@ -60,17 +60,21 @@ def site_config(listen_port: int, upstream_port: int) -> str:
     return text
 
 
-@contextmanager
-def running_nginx(upstream_port: int, folder: Path) -> Iterator[int]:
+@pytest.fixture(autouse=True)
+def nginx_installed() -> None:
     if not NGINX.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{NGINX} is missing (scripts/install-ci-deps.sh installs it)")
         pytest.skip(f"{NGINX} is not installed")
+
+
+@contextmanager
+def running_nginx(upstream_port: int, folder: Path) -> Iterator[int]:
     port = free_port()
     folder.mkdir()
     (folder / "site.conf").write_text(site_config(port, upstream_port), encoding="utf-8")
     # as root, nginx's worker would switch to "nobody", who cannot use the temporary folders
-    user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
     (folder / "nginx.conf").write_text(MAIN_CONFIG.format(user=user, dir=folder), encoding="utf-8")
     check = subprocess.run([NGINX, "-t", "-q", "-c", folder / "nginx.conf", "-p", folder],
                            capture_output=True, text=True)
