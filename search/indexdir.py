@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from search.children import forget_in_children, remember
 from search.errors import SearchError
 from search.schema import META_FILE, index_exists
 
@@ -126,6 +127,7 @@ class IndexLock:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self.fd = fd
+        forget_in_children(fd)  # a build's forked children must not hold the lock
         return self
 
     def _holder(self) -> str:
@@ -142,6 +144,7 @@ class IndexLock:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
+        remember(self.fd)
         os.close(self.fd)  # closing drops the flock
         self.fd = None
 

@@ -25,7 +25,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 from whoosh.index import Index, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
 
+from search.children import die_with_parent, forking, take_interrupts
 from search.codec import BlogsearchCodec
 from search.errors import IndexWorkerError, PostError, SchemaVersionError
 from search.passages import passage_terms
@@ -54,6 +56,8 @@ from search.segmentwriter import GroupedSegmentWriter
 
 # Below this many posts to write, a single-process writer is faster.
 PARALLEL_MIN_POSTS = 200
+# Posts sent to a post-reading process at a time.
+PARSE_CHUNK = 8
 # Documents per job of a parallel writer's processes (Whoosh's default).
 WRITER_BATCH = 100
 # Python's cycle collector runs after every 700 net allocations by default.
@@ -193,6 +197,7 @@ def _build_locked(
     else:
         build_dir = Path(index_dir)
     pool = None
+    finished = False
     try:
         if fresh:
             ix = create_index(build_dir)
@@ -200,7 +205,8 @@ def _build_locked(
         assert ix is not None
         jobs, present = _changed_files(root, known, config, report)
         parallel = procs > 1 and len(jobs) >= PARALLEL_MIN_POSTS
-        pool = ProcessPoolExecutor(procs, initializer=_quiet_interrupt) if parallel else None
+        pool = ProcessPoolExecutor(procs, initializer=_reader_start,
+                                   initargs=(os.getpid(),)) if parallel else None
         parse = functools.partial(_parse_job, config=config)
         parsed = _pool_results(pool, parse, jobs) if pool else map(parse, jobs)
         if progress:
@@ -218,31 +224,62 @@ def _build_locked(
         if fresh:
             sync_tree(build_dir)
             swap_in(build_dir, index_dir)
-    except BaseException:
+        finished = True
+    except BaseException as e:
+        if pool:
+            _stop_pool(pool, e)
         if fresh:
             shutil.rmtree(build_dir, ignore_errors=True)
         raise
     finally:
-        if pool:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool and finished:
+            pool.shutdown(wait=True)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _quiet_interrupt() -> None:
-    """In a build's child processes: Ctrl-C (sent to the whole process
-    group) ends the process at once, without a traceback of its own; the
-    parent abandons the build and reports the interrupt."""
-    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(128 + signum))
+def _reader_start(parent: int) -> None:
+    """In a post-reading process: die with the build; ignore Ctrl-C (the
+    build stops the pool when it is interrupted: a reader killed while it
+    sends its results would leave the pool's result pipe half-written and
+    the pool waiting on it forever)."""
+    die_with_parent(parent)
+    take_interrupts(signal.SIG_IGN)
+
+
+def _writer_start(parent: int) -> None:
+    """In a writer process: die with the build; Ctrl-C (sent to the whole
+    process group) ends it at once, without a traceback of its own."""
+    die_with_parent(parent)
+    take_interrupts(lambda signum, frame: os._exit(128 + signum))
+
+
+def _stop_pool(pool: ProcessPoolExecutor, error: BaseException) -> None:
+    """Stop a failed build's readers: the posts not yet read are dropped
+    and each reader ends after its current chunk. A pool broken by a dead
+    reader is not cancelled: Python 3.11's pool raises `InvalidStateError`
+    in its manager thread when a future it fails was cancelled, and then
+    never closes its pipes (which holds the interpreter's exit forever)."""
+    broken = isinstance(error.__cause__, BrokenProcessPool)
+    pool.shutdown(wait=True, cancel_futures=not broken)
+
+
+def _parse_chunk(parse: Callable[[_Job], Any], jobs: list[_Job]) -> list[Any]:
+    return [parse(job) for job in jobs]
 
 
 def _pool_results(pool: ProcessPoolExecutor, parse: Callable[[_Job], Any], jobs: list[_Job]
                   ) -> Iterator[Any]:
     """`parse` of each job in the pool's processes, in order. A process that
     dies (out of memory, killed) fails the build: `multiprocessing.Pool`
-    would replace it and wait forever for the posts it had."""
+    would replace it and wait forever for the posts it had. The futures are
+    never cancelled here (see `_stop_pool`)."""
+    with forking():
+        chunks = [pool.submit(_parse_chunk, parse, jobs[i:i + PARSE_CHUNK])
+                  for i in range(0, len(jobs), PARSE_CHUNK)]
     try:
-        yield from pool.map(parse, jobs, chunksize=8)
+        for chunk in chunks:
+            yield from chunk.result()
     except BrokenProcessPool as e:
         raise IndexWorkerError(
             "a post-reading process exited unexpectedly (out of memory or killed?); "
@@ -384,6 +421,10 @@ class _LiveQueue:
             except queue.Full:
                 _check_tasks(self._tasks)
 
+    def abandon(self) -> None:
+        """Let the process exit without flushing what is still queued."""
+        self._jobs.cancel_join_thread()
+
     def get(self, *args: object, **kwargs: object) -> object:  # the writer processes' side
         return self._jobs.get(*args, **kwargs)
 
@@ -393,6 +434,8 @@ class _LiveQueue:
 
 def _check_tasks(tasks: list) -> None:
     for task in tasks:
+        if task.exitcode == 128 + signal.SIGINT:  # Ctrl-C reached it first
+            raise KeyboardInterrupt
         if task.exitcode not in (None, 0):
             raise IndexWorkerError(
                 f"an indexing process exited with status {task.exitcode} "
@@ -404,8 +447,13 @@ class _SubWriterTask(SubWriterTask):
     """A writer process of `_MpWriter`: Whoosh's, writing its segment with
     a `GroupedSegmentWriter`."""
 
+    def start(self) -> None:
+        self.parent = os.getpid()
+        with forking():
+            super().start()
+
     def run(self) -> None:
-        _quiet_interrupt()
+        _writer_start(self.parent)
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = GroupedSegmentWriter(ix, _lk=False, **self.kwargs)
         while self.running:
@@ -439,6 +487,22 @@ class _MpWriter(MpWriter):
         self.tasks.append(task)
         task.start()
         return task
+
+    def cancel(self) -> None:
+        """Stop the writer processes and drop the documents still queued for
+        them. Whoosh's `cancel` only flags its own copy of each task, so the
+        processes would wait for jobs forever, and the queue's feeder thread
+        would hold the interpreter's exit while a dead process's pipe is full
+        (a Ctrl-C hung the build that way)."""
+        try:
+            self.jobqueue.abandon()
+            for task in self.tasks:
+                if task.is_alive():
+                    task.terminate()
+            for task in self.tasks:
+                task.join(timeout=5)
+        finally:
+            SegmentWriter.cancel(self)
 
     def _commit_toc(self, segments) -> None:  # noqa: ANN001 (Whoosh's segments)
         _check_tasks(self.tasks)  # all joined by now: a None exit code is not expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 from pathlib import Path
@@ -117,8 +118,46 @@ def test_ctrl_c_stops_a_parallel_build_at_once_and_quietly(tmp_path: Path) -> No
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()  # reaps it and closes its pipes
     assert proc.returncode == 130
     assert "Traceback" not in stderr, stderr[-2000:]
     time.sleep(0.5)
     assert _group_members(proc.pid) == 0
     assert list(tmp_path.iterdir()) == []  # no index, no staging folder
+
+
+def test_killing_the_build_kills_its_children_and_frees_the_lock(tmp_path: Path) -> None:
+    """`kill -9` of the build alone: its post readers and writer processes
+    die with it at once, and none of them holds the index lock, so the next
+    run starts instead of waiting for orphans (issue 12)."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from search.indexdir import IndexLock
+
+    site = unpacked_corpus()
+    if site is None or not Path("/proc/self/stat").exists():
+        pytest.skip("needs ../shared/corpus and /proc")
+    index_dir = tmp_path / "index"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search.cli", "index", "--posts", str(site), "--index", str(index_dir),
+         "--rebuild"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while _group_members(proc.pid) < 5 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _group_members(proc.pid) >= 5, "the build did not start its processes"
+        os.kill(proc.pid, signal.SIGKILL)  # the parent only
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while _group_members(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _group_members(proc.pid) == 0, "children outlived the build"
+        with IndexLock(index_dir, wait=0):
+            pass
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -206,6 +206,32 @@ def test_lock_of_a_killed_indexer_is_not_stale(states: dict, tmp_path: Path) -> 
     assert build_index(base / "changed", ix, procs=1, wait=0).total == len(states["new"])
 
 
+def test_a_forked_child_of_the_lock_holder_does_not_hold_the_lock(states: dict, tmp_path: Path
+                                                                 ) -> None:
+    """A process forked while the lock is held (a post reader, a writer)
+    closes its copy of the lock at once: when the holder dies first, the
+    child that lives on does not keep the index locked (issue 12)."""
+    base: Path = states["dir"]
+    ix = tmp_path / "ix"
+    shutil.copytree(base / "ix", ix)
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import os, sys, time; from search.indexdir import IndexLock\n"
+                               f"IndexLock({str(ix)!r}).__enter__()\n"
+                               "if os.fork() == 0:\n"
+                               "    time.sleep(60)\n"
+                               "    os._exit(0)\n"
+                               "print('locked', flush=True); time.sleep(60)"],
+                              cwd=REPO, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        holder.kill()  # the holder only: its child lives on
+        holder.wait()
+        assert build_index(base / "changed", ix, procs=1, wait=0).total == len(states["new"])
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.stdout.close()
+
+
 class _FullDisk:
     """Wraps Whoosh's storage files: the k-th write raises ENOSPC."""
 
