@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Sequence
@@ -33,6 +34,7 @@ from search.morph import SUFFIX_MARK, analyze
 from search.reading import MAX_READING_CHARS, ReadingTable, Segment, is_kana, kata_to_hira, to_katakana
 from search.schema import build_id, date_value, index_version, open_index
 from search.scoring import Scorer, bm25_idf
+from search.segments import SegmentTables
 from search.snippets import make_snippet, mark_html
 from search.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, reading_table
 
@@ -259,8 +261,12 @@ def filter_query(
 class Searcher:
     """Searches one index folder; `refresh()` moves to its newest version."""
 
-    def __init__(self, index_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, index_dir: str | os.PathLike[str],
+                 tables: SegmentTables | None = None) -> None:
         self.index_dir = index_dir
+        # what was read from each segment, shared with this index's later
+        # generations (`successor`): a commit re-reads only its new segments
+        self.tables = tables if tables is not None else SegmentTables()
         self._open()
 
     def _open(self) -> None:
@@ -270,11 +276,14 @@ class Searcher:
         generation = searcher.reader().generation()
         version = f"{build}.{ix.latest_generation() if generation is None else generation}"
         try:
-            scorer = Scorer(searcher)
+            scorer = Scorer(searcher, self.tables)
         except BaseException:
             searcher.close()
             raise
         self._searcher: WhooshSearcher = searcher
+        # a Searcher dropped without close() still closes its files (quietly,
+        # not through the file objects' ResourceWarning when collected)
+        self._finalizer = weakref.finalize(self, searcher.close)
         self._scorer = scorer
         self._readings: ReadingTable | None = None  # built on first need, per generation
         self._completions: Completions | None = None
@@ -283,17 +292,31 @@ class Searcher:
     def close(self) -> None:
         """Release the index files now; a closed Searcher cannot search again.
 
-        Whoosh's `close()` cannot unmap a segment while buffers of it are
-        still referenced (by its own readers, by the scorer and tables), and
-        each map holds a file descriptor and, once a commit or rebuild has
-        deleted the file, its disk space. So every object of this version is
-        dropped here, not whenever this Searcher happens to be collected.
+        Each open segment file holds a file descriptor and, once a commit or
+        rebuild has deleted the file, its disk space. So every object of this
+        version is dropped here, not whenever this Searcher happens to be
+        collected.
         """
         searcher = vars(self).pop("_searcher", None)  # None: closed already
         vars(self).pop("_scorer", None)
         self._readings = self._completions = None
         if searcher is not None:
+            self._finalizer.detach()
             searcher.close()
+
+    def is_current(self) -> bool:
+        """Whether this is the newest commit or rebuild of the index (a
+        directory listing: cheap enough for every request)."""
+        try:
+            return index_version(self.index_dir) == self.version
+        except (SearchError, OSError):
+            return True  # nothing newer can be opened now
+
+    def successor(self) -> "Searcher":
+        """A new Searcher on the newest version of the index, sharing what
+        this one read from the segments the two have in common. Raises
+        SearchError or OSError when it cannot be opened."""
+        return Searcher(self.index_dir, self.tables)
 
     def refresh(self) -> bool:
         """Switch to the newest commit or rebuild of the index; True if it changed.
@@ -305,11 +328,13 @@ class Searcher:
         try:
             if index_version(self.index_dir) == self.version:
                 return False
-            old = self._searcher
+            old, old_finalizer = self._searcher, self._finalizer
             self._open()
         except (SearchError, OSError):
             return False
+        old_finalizer.detach()
         old.close()
+        self.tables.keep(self._scorer.segment_ids)
         return True
 
     def warm(self) -> None:
