@@ -404,10 +404,9 @@ class _Stats:
         """
         if self._title_information is None:
             docs_of: dict[bytes, list[np.ndarray]] = {}
-            for leaf, offset in scorer.searcher.reader().leaf_readers():
-                for btext in leaf.lexicon("title"):
-                    ids = np.fromiter(leaf.postings("title", btext).all_ids(), np.int32) + offset
-                    docs_of.setdefault(btext, []).append(ids)
+            for local, offset in scorer.per_segment("title_docs", _title_docs):
+                for btext, ids in local.items():
+                    docs_of.setdefault(btext, []).append(ids + offset)
             n = max(scorer.doc_count, 1)
             total = np.zeros(scorer.doc_count_all, np.float32)
             for btext, parts in docs_of.items():
@@ -418,6 +417,12 @@ class _Stats:
                     total[docs] += bm25_idf(n, df)
             self._title_information = np.where(total > 0, total, 1.0).astype(np.float32)
         return self._title_information
+
+
+def _title_docs(leaf: Any) -> dict[bytes, np.ndarray]:
+    """title word -> the docnums of one segment with it in their title."""
+    return {btext: np.fromiter(leaf.postings("title", btext).all_ids(), np.int32)
+            for btext in leaf.lexicon("title")}
 
 
 # A Scorer serves one index generation; its statistics go when it goes.

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from typing import Iterable
+from typing import Any, Callable, Hashable, Iterable, TypeVar
 
 import numpy as np
 from whoosh.searching import Searcher as WhooshSearcher
 
+from search.segments import LocalPostings, SegmentTables, segment_id
+
+T = TypeVar("T")
+
 K1 = 1.2
 B = {"title": 0.5, "tags_text": 0.3, "body": 0.75, "title_ngram": 0.5, "body_ngram": 0.75}
 CACHE_TERMS = 20_000
-CACHE_SPANS = 50_000  # (field, term, docnum) -> character spans, for repeated queries
 
 Postings = tuple[np.ndarray, np.ndarray]  # docnums (int32), term frequencies (float32)
 _EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
@@ -50,21 +53,37 @@ def bm25_idf(n: int, df: int) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
-class Scorer:
-    """Scoring state for one Whoosh searcher (one index generation)."""
+def _read_local(leaf: object, fieldname: str, text: str) -> LocalPostings:
+    """A term's postings in one segment, with the segment's own docnums."""
+    if (fieldname, text) not in leaf:
+        return _EMPTY
+    ids: list[np.ndarray] = []
+    tfs: list[np.ndarray] = []
+    _read_matcher(leaf.postings(fieldname, text), 0, ids, tfs)
+    return np.concatenate(ids), np.concatenate(tfs)
 
-    def __init__(self, searcher: WhooshSearcher) -> None:
+
+class Scorer:
+    """Scoring state for one Whoosh searcher (one index generation).
+
+    Whatever is read from a segment is kept in `tables` (shared by the
+    successive generations of an index: `search.segments`), and combined
+    here with this generation's document numbers and deletions.
+    """
+
+    def __init__(self, searcher: WhooshSearcher, tables: SegmentTables | None = None) -> None:
         self.searcher = searcher
+        self.tables = tables if tables is not None else SegmentTables()
         reader = searcher.reader()
         self.doc_count_all = reader.doc_count_all()
         self.live = np.zeros(self.doc_count_all, bool)
         self.live[list(reader.all_doc_ids())] = True
         self.doc_count = int(self.live.sum())
         self._leaves = list(reader.leaf_readers())
+        self.segment_ids = [segment_id(leaf) for leaf, _ in self._leaves]
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._dates: np.ndarray | None = None
-        self._spans: dict[tuple[str, str, int], list[tuple[int, int]]] = {}
         self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
         self._column_terms: dict[str, dict[str, np.ndarray]] = {}
 
@@ -76,9 +95,12 @@ class Scorer:
             return cached
         ids: list[np.ndarray] = []
         tfs: list[np.ndarray] = []
-        for leaf, offset in self._leaves:
-            if (fieldname, text) in leaf:
-                _read_matcher(leaf.postings(fieldname, text), offset, ids, tfs)
+        for (leaf, offset), segid in zip(self._leaves, self.segment_ids):
+            local_ids, local_tfs = self.tables.postings(
+                segid, fieldname, text, lambda leaf=leaf: _read_local(leaf, fieldname, text))
+            if len(local_ids):
+                ids.append(local_ids + offset)
+                tfs.append(local_tfs)
         if ids:
             docs, freqs = np.concatenate(ids), np.concatenate(tfs)
             keep = self.live[docs]
@@ -95,14 +117,20 @@ class Scorer:
         cached = self._lengths.get(fieldname)
         if cached is None:
             lengths = np.zeros(self.doc_count_all, np.float32)
-            for leaf, offset in self._leaves:
-                for d in range(leaf.doc_count_all()):
-                    lengths[offset + d] = leaf.doc_field_length(d, fieldname, 0) or 0
+            for local, offset in self.per_segment(("lengths", fieldname),
+                                                  lambda leaf: _field_lengths(leaf, fieldname)):
+                lengths[offset : offset + len(local)] = local
             live_lengths = lengths[self.live]
             avg = float(live_lengths.mean()) if live_lengths.size else 1.0
             avg = avg if math.isfinite(avg) else 1.0
             cached = self._lengths[fieldname] = (lengths, max(avg, 1.0))
         return cached
+
+    def per_segment(self, name: Hashable, build: Callable[[Any], T]) -> list[tuple[T, int]]:
+        """(`build(segment reader)`, the segment's first docnum) for each
+        segment, kept across generations under `name`."""
+        return [(self.tables.table(segid, name, lambda leaf=leaf: build(leaf)), offset)
+                for (leaf, offset), segid in zip(self._leaves, self.segment_ids)]
 
     def idf(self, fieldname: str, text: str) -> float:
         return bm25_idf(max(self.doc_count, 1), len(self.postings(fieldname, text)[0]))
@@ -136,44 +164,35 @@ class Scorer:
     ) -> dict[int, list[tuple[int, int]]]:
         """(start, end) character offsets of a term in some documents."""
         docs = self.postings(fieldname, text)[0]
-        candidates = [int(d) for d in docnums]
+        candidates = sorted(int(d) for d in docnums)
         present = np.isin(candidates, docs)
         found: dict[int, list[tuple[int, int]]] = {}
-        wanted = []
-        for d, here in zip(candidates, present):
-            if not here:
+        for (leaf, offset), segid in zip(self._leaves, self.segment_ids):
+            mine = [d - offset for d, here in zip(candidates, present)
+                    if here and offset <= d < offset + leaf.doc_count_all()]
+            if not mine:
                 continue
-            cached = self._spans.get((fieldname, text, d))
-            if cached is None:
-                wanted.append(d)
-            else:
-                found[d] = cached
-        wanted.sort()
-        for leaf, offset in self._leaves:
-            mine = [d for d in wanted if offset <= d < offset + leaf.doc_count_all()]
-            if not mine or (fieldname, text) not in leaf:
-                continue
-            m = leaf.postings(fieldname, text)
-            for d in mine:
-                m.skip_to(d - offset)
-                if m.is_active() and m.id() == d - offset:
-                    found[d] = [(a, b) for _, a, b in m.value_as("characters")]
-                    self._spans[fieldname, text, d] = found[d]
-        if len(self._spans) > CACHE_SPANS:
-            self._spans.clear()
+            spans = self.tables.spans(segid, fieldname, text, mine,
+                                      lambda wanted, leaf=leaf: _read_spans(leaf, fieldname, text, wanted))
+            for d, found_spans in spans.items():
+                found[offset + d] = found_spans
         return found
 
     def keyword_pairs(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         """A keyword field as (values, value index per pair, docnum per pair)."""
         cached = self._keywords.get(fieldname)
         if cached is None:
-            reader = self.searcher.reader()
+            per_value: dict[str, list[np.ndarray]] = {}
+            for local, offset in self.per_segment(("keywords", fieldname),
+                                                  lambda leaf: _keyword_lists(leaf, fieldname)):
+                for text, local_docs in local.items():
+                    d = local_docs + offset
+                    per_value.setdefault(text, []).append(d[self.live[d]])
             values: list[str] = []
             value_idx: list[np.ndarray] = []
             docs: list[np.ndarray] = []
-            for btext in reader.lexicon(fieldname):
-                text = btext.decode("utf-8")
-                d = self.postings(fieldname, text)[0]
+            for text in sorted(per_value):
+                d = np.concatenate(per_value[text])
                 if len(d):
                     value_idx.append(np.full(len(d), len(values), np.int32))
                     docs.append(d)
@@ -201,10 +220,8 @@ class Scorer:
         """The `date` column of each document (search.schema.date_value; 0 if none)."""
         if self._dates is None:
             values = np.zeros(self.doc_count_all, np.int64)
-            for leaf, offset in self._leaves:
-                if leaf.has_column("date"):
-                    column = leaf.column_reader("date", translate=False)
-                    values[offset : offset + leaf.doc_count_all()] = list(column)
+            for local, offset in self.per_segment("dates", _dates):
+                values[offset : offset + len(local)] = local
             self._dates = values
         return self._dates
 
@@ -213,16 +230,65 @@ class Scorer:
         (an inverted list kept in memory instead of in the index)."""
         cached = self._column_terms.get(fieldname)
         if cached is None:
-            lists: dict[str, list[int]] = {}
-            for leaf, offset in self._leaves:
-                if not leaf.has_column(fieldname):
-                    continue
-                column = leaf.column_reader(fieldname, translate=False)
-                for d, value in enumerate(column):
-                    if value and self.live[offset + d]:
-                        for term in value.decode("ascii").split():
-                            lists.setdefault(term, []).append(offset + d)
+            lists: dict[str, list[np.ndarray]] = {}
+            for local, offset in self.per_segment(("column_terms", fieldname),
+                                                  lambda leaf: _column_lists(leaf, fieldname)):
+                for term, local_docs in local.items():
+                    d = local_docs + offset
+                    lists.setdefault(term, []).append(d[self.live[d]])
             cached = self._column_terms[fieldname] = {
-                t: np.asarray(docs, np.int32) for t, docs in lists.items()
+                t: np.concatenate(docs) for t, docs in lists.items()
             }
+            cached = {t: d for t, d in cached.items() if len(d)}
+            self._column_terms[fieldname] = cached
         return cached
+
+
+# --- what is read from one segment (kept in SegmentTables) ----------------------
+
+
+def _field_lengths(leaf: Any, fieldname: str) -> np.ndarray:
+    return np.array([leaf.doc_field_length(d, fieldname, 0) or 0
+                     for d in range(leaf.doc_count_all())], np.float32)
+
+
+def _keyword_lists(leaf: Any, fieldname: str) -> dict[str, np.ndarray]:
+    """value -> the segment's docnums having it (deleted ones included)."""
+    if fieldname not in leaf.schema:
+        return {}
+    return {btext.decode("utf-8"): _read_local(leaf, fieldname, btext.decode("utf-8"))[0]
+            for btext in leaf.lexicon(fieldname)}
+
+
+def _dates(leaf: Any) -> np.ndarray:
+    if not leaf.has_column("date"):
+        return np.zeros(leaf.doc_count_all(), np.int64)
+    return np.asarray(list(leaf.column_reader("date", translate=False)), np.int64)
+
+
+def _column_lists(leaf: Any, fieldname: str) -> dict[str, np.ndarray]:
+    """term -> the segment's docnums (deleted ones included), for a column
+    of space-separated ASCII terms."""
+    lists: dict[str, list[int]] = {}
+    if leaf.has_column(fieldname):
+        column = leaf.column_reader(fieldname, translate=False)
+        for d, value in enumerate(column):
+            if value:
+                for term in value.decode("ascii").split():
+                    lists.setdefault(term, []).append(d)
+    return {t: np.asarray(docs, np.int32) for t, docs in lists.items()}
+
+
+def _read_spans(leaf: Any, fieldname: str, text: str, docnums: list[int]
+                ) -> dict[int, list[tuple[int, int]]]:
+    """(start, end) character offsets of a term in some documents of one
+    segment (its own docnums, ascending, each having the term)."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    if (fieldname, text) not in leaf:
+        return found
+    m = leaf.postings(fieldname, text)
+    for d in docnums:
+        m.skip_to(d)
+        if m.is_active() and m.id() == d:
+            found[d] = [(a, b) for _, a, b in m.value_as("characters")]
+    return found

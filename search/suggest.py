@@ -77,18 +77,26 @@ def read_vocabulary(scorer: Scorer, fields: Iterable[str] = TERM_FIELDS) -> dict
     """Every term of `fields` with its document frequency (the largest over
     the fields; deleted posts not yet merged away are still counted)."""
     vocabulary: dict[str, int] = {}
-    for leaf, _ in scorer.searcher.reader().leaf_readers():
-        for fieldname in fields:
-            if fieldname not in leaf.schema:
+    for fieldname in fields:
+        per_field: dict[str, int] = {}
+        for local, _ in scorer.per_segment(("vocabulary", fieldname),
+                                           lambda leaf: _segment_vocabulary(leaf, fieldname)):
+            if not per_field:
+                per_field = dict(local)
                 continue
-            per_field: dict[str, int] = {}
-            for btext, info in leaf.iter_field(fieldname):
-                text = btext.decode("utf-8")
-                per_field[text] = per_field.get(text, 0) + info.doc_frequency()
-            for text, df in per_field.items():
-                if df > vocabulary.get(text, 0):
-                    vocabulary[text] = df
+            for text, df in local.items():
+                per_field[text] = per_field.get(text, 0) + df
+        for text, df in per_field.items():
+            if df > vocabulary.get(text, 0):
+                vocabulary[text] = df
     return vocabulary
+
+
+def _segment_vocabulary(leaf: Any, fieldname: str) -> dict[str, int]:
+    """term -> document frequency in one segment's field."""
+    if fieldname not in leaf.schema:
+        return {}
+    return {btext.decode("utf-8"): info.doc_frequency() for btext, info in leaf.iter_field(fieldname)}
 
 
 def reading_table(scorer: Scorer, vocabulary: dict[str, int] | None = None) -> ReadingTable:
@@ -171,16 +179,16 @@ class Completions:
         self._tag_index = _PrefixIndex(pairs)
 
     def _load_titles(self) -> None:
-        searcher = self.scorer.searcher
+        live = self.scorer.live
         dates = self.scorer.dates()
         by_title: dict[str, list[int]] = {}
         links: dict[int, tuple[str, str]] = {}
-        for docnum in np.flatnonzero(self.scorer.live):
-            stored = searcher.stored_fields(int(docnum))
-            title = stored.get("title", "")
-            if title:
-                by_title.setdefault(title, []).append(int(docnum))
-                links[int(docnum)] = (stored.get("slug", ""), stored.get("url", ""))
+        for local, offset in self.scorer.per_segment("titles", _segment_titles):
+            for d, title, slug, url in local:
+                docnum = offset + d
+                if live[docnum]:
+                    by_title.setdefault(title, []).append(docnum)
+                    links[docnum] = (slug, url)
         # ids in ranking order: most posts first, then the newest
         ranked = sorted(by_title.items(), key=lambda kv: (-len(kv[1]), -max(dates[d] for d in kv[1])))
         self._titles: list[Suggestion] = []
@@ -292,3 +300,14 @@ def _suggestible(term: str) -> bool:
     if term.startswith(SUFFIX_MARK) or not term.strip():
         return False
     return not (len(term) == 1 and is_kana(term))
+
+
+def _segment_titles(leaf: Any) -> list[tuple[int, str, str, str]]:
+    """(docnum in the segment, title, slug, url) of each titled document of
+    one segment, deleted ones included."""
+    rows = []
+    for d in range(leaf.doc_count_all()):
+        stored = leaf.stored_fields(d)
+        if stored.get("title"):
+            rows.append((d, stored["title"], stored.get("slug", ""), stored.get("url", "")))
+    return rows

@@ -5,7 +5,7 @@ and reopening the index when a file vanished mid-request."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from flask import Flask
@@ -125,6 +125,13 @@ def penguin_slugs(client: FlaskClient) -> list[str]:
     return [h["slug"] for h in client.get("/api/search", query_string={"q": "ペンギン"}).get_json()["hits"]]
 
 
+def switched(app: Flask, client: FlaskClient) -> None:
+    """After a commit: a request notices the new version (and is answered
+    from the old one), then the worker's background switch is waited for."""
+    client.get("/readyz")
+    app.extensions["blogsearch"].wait_for_switch(30)
+
+
 def test_new_generation_is_seen_without_restart(posts_copy: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index(posts_copy, index, procs=1)
@@ -138,6 +145,13 @@ def test_new_generation_is_seen_without_restart(posts_copy: Path, tmp_path: Path
     append(posts_copy, f"この記事の最後に{PENGUIN}と書き足しました。")
     report = build_index(posts_copy, index, procs=1)
     assert report.indexed == 1
+
+    # the request that notices the commit is answered at once, from the
+    # version it was cached under; the new one is opened beside it
+    stale = client.get(url)
+    assert stale.headers["ETag"] == before.headers["ETag"] and stale.get_json()["total"] == 0
+    app.extensions["blogsearch"].wait_for_switch(30)
+    assert app.extensions["blogsearch"].switches == 1
 
     after = client.get(url)
     assert [h["slug"] for h in after.get_json()["hits"]] == ["linux-file-permissions"]
@@ -166,10 +180,12 @@ def test_changed_post_is_not_found_twice(posts_copy: Path, tmp_path: Path) -> No
 def test_deleted_post_disappears(posts_copy: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index(posts_copy, index, procs=1)
-    client = create_app({"INDEX": str(index)}).test_client()
+    app = create_app({"INDEX": str(index)})
+    client = app.test_client()
     assert client.get("/api/posts/rust-speedup").status_code == 200
     (posts_copy / "2025-10-01-rust-speedup.md").unlink()
     build_index(posts_copy, index, procs=1)
+    switched(app, client)
     assert client.get("/api/posts/rust-speedup").status_code == 404
     assert client.get("/readyz").get_json()["posts"] == 14
 
@@ -177,11 +193,13 @@ def test_deleted_post_disappears(posts_copy: Path, tmp_path: Path) -> None:
 def test_rebuild_in_place_is_seen(posts_copy: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index(posts_copy, index, procs=1)
-    client = create_app({"INDEX": str(index)}).test_client()
+    app = create_app({"INDEX": str(index)})
+    client = app.test_client()
     assert penguin_slugs(client) == []
     generation = client.get("/readyz").get_json()["generation"]
     append(posts_copy, PENGUIN)
     build_index(posts_copy, index, rebuild=True, procs=1)
+    switched(app, client)
     # a rebuild starts counting generations again: the same number, new content
     assert client.get("/readyz").get_json()["generation"] == generation
     assert penguin_slugs(client) == ["linux-file-permissions"]
@@ -195,10 +213,12 @@ def test_swapping_a_symlink_to_a_new_index_is_seen(posts_copy: Path, tmp_path: P
     build_index(posts_copy, tmp_path / "index-b", procs=1)
     current = tmp_path / "current"
     current.symlink_to(tmp_path / "index-a")
-    client = create_app({"INDEX": str(current)}).test_client()
+    app = create_app({"INDEX": str(current)})
+    client = app.test_client()
     assert penguin_slugs(client) == []
     (tmp_path / "next").symlink_to(tmp_path / "index-b")
     os.replace(tmp_path / "next", current)  # atomic swap
+    switched(app, client)
     assert penguin_slugs(client) == ["linux-file-permissions"]
 
 
@@ -265,3 +285,84 @@ def test_to_args_and_without() -> None:
 ])
 def test_page_numbers(page: int, pages: int, expected: list[int | None]) -> None:
     assert page_numbers(page, pages) == expected
+
+
+def within(seconds: float, fn: Callable[[], Any]) -> Any:
+    """`fn()` in a thread; fails (instead of hanging) when it takes longer."""
+    import threading
+
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(fn()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert out, f"no answer within {seconds} s"
+    return out[0]
+
+
+def test_a_commit_never_makes_a_request_wait_for_the_new_version(
+        posts_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the new version is opened and warmed (held here until the test
+    lets it go), every request is answered from the old one at once."""
+    import threading
+
+    index = tmp_path / "index"
+    build_index(posts_copy, index, procs=1)
+    app = create_app({"INDEX": str(index)})
+    client = app.test_client()
+    assert penguin_slugs(client) == []
+    append(posts_copy, PENGUIN)
+    build_index(posts_copy, index, procs=1)
+
+    warming, release = threading.Event(), threading.Event()
+    original = Searcher.warm
+
+    def slow_warm(self: Searcher) -> None:
+        warming.set()
+        assert release.wait(30)
+        original(self)
+
+    monkeypatch.setattr(Searcher, "warm", slow_warm)
+    try:
+        # noticed the commit, answered from the old version
+        assert within(10, lambda: penguin_slugs(client)) == []
+        assert warming.wait(30)
+        for _ in range(5):  # the new version is still warming: no request waits for it
+            assert within(10, lambda: penguin_slugs(client)) == []
+            assert within(10, lambda: client.get("/api/suggest?q=ペン").status_code) == 200
+    finally:
+        release.set()
+    app.extensions["blogsearch"].wait_for_switch(30)
+    assert penguin_slugs(client) == ["linux-file-permissions"]
+
+
+def test_a_slow_editor_request_does_not_hold_up_searches(app: Flask, monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """Drafts and duplicates run on the worker's editor searcher, under
+    its own lock: a search is answered while one is being computed."""
+    import threading
+
+    from web import editor
+
+    computing, release = threading.Event(), threading.Event()
+    original = editor.related_to_draft
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        computing.set()
+        assert release.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(editor, "related_to_draft", slow)
+    client = app.test_client()
+    draft: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: draft.update(response=app.test_client().post(
+        "/api/related", json={"title": "下書き", "body": "PostgreSQLのインデックス設計について"})))
+    worker.start()
+    try:
+        assert computing.wait(30)
+        # before, the search waited for the lock the draft held
+        response = within(10, lambda: client.get("/api/search?q=PostgreSQL"))
+        assert response.status_code == 200 and response.get_json()["total"] >= 1
+    finally:
+        release.set()
+        worker.join(30)
+    assert draft["response"].status_code == 200

@@ -166,7 +166,7 @@ def _too_large(e: DraftTooLarge) -> ApiError:
     return ApiError(413, "draft_too_large", str(e))
 
 
-# --- the work (under the worker's searcher lock) -------------------------------
+# --- the work (on the worker's editor searcher, under its own lock) -----------
 
 
 def _post_reports(slug: str, limit: int, duplicates: bool = True) -> dict[str, Any]:
@@ -177,7 +177,7 @@ def _post_reports(slug: str, limit: int, duplicates: bool = True) -> dict[str, A
         return out
 
     try:
-        return shared_searcher().cached(("editor-post", slug, limit, duplicates), work)[1]
+        return shared_searcher().cached(("editor-post", slug, limit, duplicates), work, lane="editor")[1]
     except PostNotFound:
         raise ApiError(404, "post_not_found", f"no post with slug {slug!r} is indexed") from None
 
@@ -190,7 +190,7 @@ def _draft_reports(title: str, body: str, tags: list[str], categories: list[str]
         return data
 
     try:
-        return shared_searcher().run(work)[1]
+        return shared_searcher().run(work, lane="editor")[1]
     except DraftTooLarge as e:
         raise _too_large(e) from None
 
@@ -229,7 +229,7 @@ def duplicates(slug: str) -> ResponseReturnValue:
         return duplicates_in_post(searcher, slug).to_dict()
 
     try:
-        return jsonify(shared_searcher().cached(("duplicates", slug), work)[1])
+        return jsonify(shared_searcher().cached(("duplicates", slug), work, lane="editor")[1])
     except PostNotFound:
         raise ApiError(404, "post_not_found", f"no post with slug {slug!r} is indexed") from None
 

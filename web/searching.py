@@ -1,10 +1,22 @@
 """One `Searcher` per worker process, shared by its threads and kept on the
 newest index version, with an LRU cache of results.
 
-Every use goes through `SharedSearcher.run`, which holds a lock (the library's
-Searcher is not thread-safe), lets the searcher switch to a newer commit or
-rebuild (`Searcher.refresh()`, a directory listing, cheap enough for every
-request), and reopens and retries once if a file vanished under a read.
+Every use goes through `SharedSearcher.run`, which holds a lock (the
+library's Searcher is not thread-safe) and retries once on a fresh searcher
+if a file vanished under a read.
+
+A commit or rebuild never stalls the worker: a request that sees a newer
+version (a directory listing, cheap enough for every request) starts
+opening and warming it in a background thread and is answered from the
+current version, as are the requests after it, until the new one is ready;
+then it replaces the old one between two requests. The new searcher shares
+what was read from the segments the two versions have in common
+(`search.segments`), so after an ordinary commit the warm-up reads only the
+new segment (0.2 s for ja-docs instead of 1.8 s).
+
+Expensive editor requests (drafts, duplicates) run on a second searcher of
+the same version (`lane="editor"`) under their own lock, so a draft that
+takes a second does not hold up the searches behind it.
 """
 
 from __future__ import annotations
@@ -63,81 +75,183 @@ class IndexState:
     posts: int
 
 
+LANES = ("search", "editor")
+
+
 class SharedSearcher:
-    """The process's searcher for one index folder; see the module doc."""
+    """The process's searchers for one index folder; see the module doc."""
 
     def __init__(self, index_dir: str | os.PathLike[str], cache_size: int = 1024) -> None:
         self.index_dir = Path(index_dir)
         self.cache = ResultCache(cache_size)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the search lane's searcher
+        self._editor_lock = threading.Lock()  # the editor lane's searcher
+        self._switch_lock = threading.Lock()  # starting and finishing a switch
         self._searcher: Searcher | None = None
+        self._editor: Searcher | None = None
+        self._next: threading.Thread | None = None
         self._pid = 0
         self._state: IndexState | None = None
+        self.switches = 0  # versions switched to in the background (for tests and benchmarks)
 
-    # --- keeping the searcher current (call with the lock held) -------------
+    # --- keeping the searcher current ---------------------------------------
 
     def _changed(self) -> None:
+        """Call with the lock held, after `_searcher` changed."""
         assert self._searcher is not None
-        self._searcher.warm()  # per-version tables (lengths, facets, readings) up front
         gen = self._searcher.generation
         self._state = IndexState(self._searcher.version, gen, self._searcher.doc_count)
         self.cache.clear()  # entries of older versions can never be served again
         log.info("index %s: generation %s, %d posts", self.index_dir, gen, self._state.posts)
 
     def _discard(self) -> None:
+        """Call with the lock held: drop the searcher (the next use reopens)."""
         searcher, self._searcher, self._state = self._searcher, None, None
-        if searcher is not None:
-            try:
-                searcher.close()
-            except Exception:  # a half-broken searcher is being dropped anyway
-                log.debug("closing an old searcher failed", exc_info=True)
+        _close(searcher)
 
     def _current(self) -> Searcher:
+        """Call with the lock held: the searcher to answer with now."""
         if self._searcher is None or self._pid != os.getpid():
             self._searcher = None  # after a fork: never share file handles
-            self._searcher, self._pid = Searcher(self.index_dir), os.getpid()
+            self._editor = None
+            self._next = None
+            searcher = Searcher(self.index_dir)
+            try:
+                searcher.warm()  # nothing else to answer with: warm it here
+            except BaseException:
+                _close(searcher)
+                raise
+            self._searcher, self._pid = searcher, os.getpid()
             self._changed()
-        elif self._searcher.refresh():
-            self._changed()
+        elif not self._searcher.is_current():
+            self._follow(self._searcher)
         return self._searcher
+
+    def _follow(self, current: Searcher) -> None:
+        """Open and warm the newest version in a background thread, unless
+        one is at it already."""
+        with self._switch_lock:
+            if self._next is not None and self._next.is_alive():
+                return
+            self._next = threading.Thread(target=self._switch, args=(current,),
+                                          name="blogsearch-next-version", daemon=True)
+            self._next.start()
+
+    def _switch(self, current: Searcher) -> None:
+        try:
+            successor = current.successor()
+        except Exception as e:  # noqa: BLE001 (a rebuild being swapped in: the next request tries again)
+            log.info("index %s: the new version cannot be opened yet: %s", self.index_dir, e)
+            return
+        try:
+            successor.warm()
+        except Exception:  # noqa: BLE001 (the current version keeps answering)
+            log.warning("index %s: warming the new version failed", self.index_dir, exc_info=True)
+            _close(successor)
+            return
+        with self._lock:
+            if self._searcher is not current:  # reopened meanwhile (after an error)
+                _close(successor)
+                return
+            self._searcher = successor
+            self._changed()
+            self.switches += 1
+            _close(current)
+        successor.tables.keep(successor.scorer.segment_ids + self._editor_segments())
+
+    def _editor_segments(self) -> list[str]:
+        editor = self._editor
+        try:
+            return editor.scorer.segment_ids if editor is not None else []
+        except AttributeError:  # closed meanwhile
+            return []
+
+    def wait_for_switch(self, timeout: float | None = None) -> None:
+        """Wait until a version being opened in the background is in use."""
+        thread = self._next
+        if thread is not None:
+            thread.join(timeout)
+
+    def _editor_searcher(self) -> Searcher:
+        """Call with the editor lock held: a searcher on the search lane's
+        version, sharing its segment tables."""
+        with self._lock:
+            current = self._current()
+            version, tables = current.version, current.tables
+        if self._editor is None or self._editor.version != version:
+            old, self._editor = self._editor, None
+            _close(old)
+            editor = Searcher(self.index_dir, tables)
+            if editor.version != version:  # a commit in between: the search lane follows
+                log.debug("editor searcher opened %s, search lane on %s", editor.version, version)
+            self._editor = editor
+        return self._editor
 
     # --- public --------------------------------------------------------------
 
-    def run(self, fn: Callable[[Searcher], T]) -> tuple[IndexState, T]:
-        """`fn(searcher)` on the newest generation, with the state it ran on."""
-        with self._lock:
-            for attempt in (1, 2):
-                try:
+    def run(self, fn: Callable[[Searcher], T], lane: str = "search") -> tuple[IndexState, T]:
+        """`fn(searcher)` on the current version, with the state it ran on.
+        `lane="editor"` runs it on the editor's own searcher (see the module doc)."""
+        if lane not in LANES:
+            raise ValueError(f"lane must be one of {LANES}")
+        for attempt in (1, 2):
+            try:
+                if lane == "editor":
+                    with self._editor_lock:
+                        searcher = self._editor_searcher()
+                        value = fn(searcher)
+                        return _state_of(searcher), value
+                with self._lock:
                     searcher = self._current()
                     value = fn(searcher)
                     assert self._state is not None
                     return self._state, value
-                except OSError as e:  # a file of an older generation vanished
+            except OSError as e:  # a file of an older generation vanished
+                with self._lock:
                     self._discard()
-                    if attempt == 2:
-                        raise ApiError(503, "index_unavailable",
-                                       f"the index in {self.index_dir} could not be read: {e}") from e
-                    log.warning("reopening index %s after: %s", self.index_dir, e)
+                with self._editor_lock:
+                    old, self._editor = self._editor, None
+                    _close(old)
+                if attempt == 2:
+                    raise ApiError(503, "index_unavailable",
+                                   f"the index in {self.index_dir} could not be read: {e}") from e
+                log.warning("reopening index %s after: %s", self.index_dir, e)
         raise AssertionError("unreachable")
 
-    def cached(self, key: Hashable, fn: Callable[[Searcher], T]) -> tuple[IndexState, T]:
+    def cached(self, key: Hashable, fn: Callable[[Searcher], T],
+               lane: str = "search") -> tuple[IndexState, T]:
         """Like `run`, answered from the cache when the same key was asked on
         the same index version."""
         def lookup(searcher: Searcher) -> T:
-            assert self._state is not None
-            full_key = (self._state.version, key)
+            full_key = (searcher.version, key)
             value = self.cache.get(full_key)
             if value is None:
                 value = fn(searcher)
                 self.cache.put(full_key, value)
             return value
 
-        return self.run(lookup)
+        return self.run(lookup, lane)
 
     def state(self) -> IndexState:
-        """The current index version (opening or refreshing if needed)."""
+        """The current index version (opening if needed)."""
         return self.run(lambda searcher: None)[0]
 
     def close(self) -> None:
+        self.wait_for_switch()
         with self._lock:
             self._discard()
+        with self._editor_lock:
+            old, self._editor = self._editor, None
+            _close(old)
+
+
+def _state_of(searcher: Searcher) -> IndexState:
+    return IndexState(searcher.version, searcher.generation, searcher.doc_count)
+
+
+def _close(searcher: Searcher | None) -> None:
+    if searcher is not None:
+        try:
+            searcher.close()
+        except Exception:  # a half-broken searcher is being dropped anyway
+            log.debug("closing an old searcher failed", exc_info=True)
