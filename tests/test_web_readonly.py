@@ -67,9 +67,16 @@ def test_serve_reads_the_setting_from_the_environment(
     assert "BLOGSEARCH_READ_ONLY='maybe'" in capsys.readouterr().err
 
 
+# The site folder and every mount above it read-only (root can rename any
+# folder it can write, and so replace the index below it), but `$WRITABLE`.
 MOUNT_READ_ONLY = """set -e
 mount --bind "$SITE" "$SITE"
-mount -o remount,bind,ro "$SITE"
+d="$SITE"
+while :; do
+    if mountpoint -q "$d"; then mount -o remount,bind,ro "$d"; fi
+    if [ "$d" = / ]; then break; fi
+    d=$(dirname "$d")
+done
 if [ -n "$WRITABLE" ]; then mount --bind "$WRITABLE" "$WRITABLE"; mount -o remount,bind,rw "$WRITABLE"; fi
 exec "$@"
 """
@@ -84,21 +91,18 @@ def can_mount() -> bool:
 
 def serve_read_only(site: Path, writable: Path | None = None) -> tuple[subprocess.Popen[str], int]:
     """`blogsearch serve` with BLOGSEARCH_READ_ONLY=1 in a process that cannot
-    write `site` (except `writable`): as root, in a private mount namespace
-    where `site` is bind-mounted read-only (as a container's read-only
-    volume); otherwise with the write permissions removed."""
+    write `site` (except `writable`) nor any folder above it: as root, in a
+    private mount namespace where they are mounted read-only (gunicorn's
+    temporary files go to /dev/shm). Skips otherwise: a user other than root
+    owns pytest's temporary folders, so it could always replace them."""
     port = free_port()
-    env = clean_env() | {"BLOGSEARCH_READ_ONLY": "1", "SITE": str(site), "WRITABLE": str(writable or "")}
+    env = clean_env() | {"BLOGSEARCH_READ_ONLY": "1", "SITE": str(site), "WRITABLE": str(writable or ""),
+                         "TMPDIR": "/dev/shm"}
     command = [sys.executable, "-m", "web.cli", "serve", "--index", str(site / "index"), "--query-log", "",
                "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-    if os.geteuid() == 0:
-        if not can_mount():
-            pytest.skip("running as root without mount namespaces: cannot make the index read-only")
-        command = ["unshare", "-m", "sh", "-c", MOUNT_READ_ONLY, "sh", *command]
-    else:
-        for path in (site, site / "index", *(site / "index").iterdir()):
-            if path != writable:
-                path.chmod(path.stat().st_mode & ~0o222)
+    if not can_mount():
+        pytest.skip("needs root with mount namespaces to make the index and the folders above it read-only")
+    command = ["unshare", "-m", "sh", "-c", MOUNT_READ_ONLY, "sh", *command]
     process = subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)
     return process, port
