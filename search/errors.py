@@ -22,6 +22,11 @@ class IndexNotFoundError(SearchError):
     """No index at the given directory."""
 
 
+class IndexUnreadableError(SearchError):
+    """An index this process has no permission to read (a folder or file
+    mode, or a folder above it it cannot enter)."""
+
+
 class SchemaVersionError(SearchError):
     """The index was built by another version of the analysis or schema."""
 

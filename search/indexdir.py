@@ -14,6 +14,7 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -35,25 +36,106 @@ class IndexWritableError(SearchError):
 
 
 def writable_paths(index_dir: str | os.PathLike[str]) -> list[Path]:
-    """What of the index this process could change: the folder, its files,
-    and the parent folder (where a rebuild's folder is swapped in).
+    """What of the index this process could change: the index folder, every
+    folder on the way to it whose entry it could replace (nearest first),
+    and the files in the index folder.
 
     Whoever can write any of them can replace the table of contents, a
     pickle that Whoosh loads, and so run code in every process that opens
-    the index. Judged with the effective user and group ids, as the kernel
-    would; root can write everything on a writable file system.
+    the index. The way is the one the kernel walks to open the index: every
+    folder from `/` down, through the folders holding symlinks and along
+    their targets, to the real index folder. A folder lets its writer
+    rename or replace the entry below it, unless it is sticky (like /tmp)
+    and neither it nor that entry belongs to this process's user. A folder
+    or file this user owns counts as writable (it could chmod it) unless it
+    sits on a read-only mount. Judged with the effective user and group ids,
+    as the kernel would; root can write everything on a writable file system.
+    What this process cannot even see (a folder it cannot list) is skipped:
+    reading it fails later with IndexUnreadableError.
     """
-    target = Path(index_dir).absolute()
-    candidates = [target.parent, target]
-    if target.is_dir():
-        candidates += sorted(p for p in target.iterdir())
-    return [p for p in candidates if _can_write(p)]
+    given = Path(os.path.abspath(index_dir))
+    real, lookups = _lookups(given)
+    if _lstat(real) is not None:  # and, to be sure, every folder above the real path
+        lookups += [(p.parent, p.name) for p in (*reversed(real.parents[:-1]), real)]
+    real_stat = _lstat(real)
+    folder_found = real_stat is not None and stat.S_ISDIR(real_stat.st_mode)
+    found = [real] if folder_found and _could_write(real) else []
+    for folder, name in reversed(lookups):
+        if folder not in found and _could_replace(folder, name):
+            found.append(folder)
+    if folder_found:
+        try:
+            files = sorted(real.iterdir())
+        except OSError:
+            files = []  # cannot list it: reading it fails later with IndexUnreadableError
+        found += [p for p in files if not p.is_symlink() and _could_write(p)]
+    return found
 
 
-def _can_write(path: Path) -> bool:
+def _lookups(path: Path) -> tuple[Path, list[tuple[Path, str]]]:
+    """The real path of absolute `path`, and (folder, name) for every entry
+    the kernel looks up to reach it, symlinks followed as the kernel would."""
+    todo = list(path.parts[1:])
+    current = Path(path.anchor)
+    lookups: list[tuple[Path, str]] = []
+    links = 0
+    while todo:
+        name = todo.pop(0)
+        if name in ("", "."):
+            continue
+        if name == "..":
+            current = current.parent
+            continue
+        lookups.append((current, name))
+        entry = current / name
+        st = _lstat(entry)
+        if st is None:  # missing (or hidden from us): whoever can write `current` can create it
+            return Path(current, name, *todo), lookups
+        if stat.S_ISLNK(st.st_mode) and links < 40:
+            links += 1
+            target = Path(os.readlink(entry))
+            if target.is_absolute():
+                current = Path(target.anchor)
+            todo[:0] = list(target.parts[1:] if target.is_absolute() else target.parts)
+        else:
+            current = entry
+    return current, lookups
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
+
+
+def _could_replace(folder: Path, name: str) -> bool:
+    """Whether this process could rename, remove or create `name` in `folder`."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False
+    if not _could_write(folder, st):
+        return False
+    if not st.st_mode & stat.S_ISVTX:
+        return True
+    entry = _lstat(folder / name)  # sticky: only its owner, the folder's owner (or root) may replace it
+    return entry is None or os.geteuid() in (0, st.st_uid, entry.st_uid)
+
+
+def _could_write(path: Path, st: os.stat_result | None = None) -> bool:
+    """Whether this process can write `path`, or could make it writable
+    (it owns it, on a mount that is not read-only)."""
     if os.access in os.supports_effective_ids:
-        return os.access(path, os.W_OK, effective_ids=True)
-    return os.access(path, os.W_OK)
+        if os.access(path, os.W_OK, effective_ids=True):
+            return True
+    elif os.access(path, os.W_OK):
+        return True
+    try:
+        st = st or os.stat(path)
+        return st.st_uid == os.geteuid() and not os.statvfs(path).f_flag & os.ST_RDONLY
+    except OSError:
+        return False
 
 
 def require_read_only(index_dir: str | os.PathLike[str]) -> None:
@@ -65,8 +147,9 @@ def require_read_only(index_dir: str | os.PathLike[str]) -> None:
     who = "root" if os.geteuid() == 0 else f"uid {os.geteuid()}"
     raise IndexWritableError(
         f"the index must be read-only for the search service, but this process ({who}) can write "
-        f"{shown}; run `blogsearch index` as another user that owns the index folder and its "
-        f"parent, and serve as a user that can only read them (or mount them read-only)"
+        f"or replace {shown}; run `blogsearch index` as another user that owns the index folder and "
+        f"its parent, and serve as a user that can only read them and every folder above them "
+        f"(or mount them read-only)"
     )
 
 
@@ -197,7 +280,40 @@ def staging_dir(index_dir: str | os.PathLike[str]) -> Path:
     """A fresh folder beside `index_dir` to build a new index in."""
     path = Path(index_dir).absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
+    return _fresh_dir(path.parent, f".{path.name}.building-")
+
+
+def _fresh_dir(parent: Path, prefix: str) -> Path:
+    """`tempfile.mkdtemp`, but with the mode `mkdir` gives (0o777 & ~umask),
+    not 0o700: the staging folder becomes the index folder, which the
+    search service, another user, must be able to read."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    path.chmod(0o777 & ~current_umask())
+    return path
+
+
+def current_umask() -> int:
+    """This process's umask, read without changing it where Linux allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore (not thread-safe, but only the indexer calls it)
+    os.umask(mask)
+    return mask
+
+
+def settle_modes(path: Path) -> None:
+    """Give a freshly built index's files the mode `open(2)` gives them
+    (0o666 & ~umask): Whoosh creates its lock file, and files it opens
+    exclusively, with 0o777 & ~umask."""
+    mode = 0o666 & ~current_umask()
+    for child in path.iterdir():
+        if not child.is_symlink() and child.is_file() and stat.S_IMODE(child.stat().st_mode) != mode:
+            child.chmod(mode)
 
 
 def check_replaceable(index_dir: str | os.PathLike[str]) -> None:
@@ -244,7 +360,7 @@ def swap_in(new: Path, target: str | os.PathLike[str]) -> None:
         _fsync_dir(target.parent)
         shutil.rmtree(new, ignore_errors=True)  # now holds the old index
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    old = _fresh_dir(target.parent, f".{target.name}.old-")
     os.rename(target, old / "index")
     os.rename(new, target)
     _fsync_dir(target.parent)

@@ -47,6 +47,7 @@ from search.indexdir import (
     check_replaceable,
     has_index,
     recover_swap,
+    settle_modes,
     staging_dir,
     swap_in,
     sync_tree,
@@ -222,6 +223,7 @@ def _build_locked(
         with ix.searcher() as s:
             report.total = s.doc_count()
         if fresh:
+            settle_modes(build_dir)
             sync_tree(build_dir)
             swap_in(build_dir, index_dir)
         finished = True

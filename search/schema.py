@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +19,7 @@ from whoosh.system import pack_uint
 from whoosh.util.times import datetime_to_long
 
 from search.analysis import CjkBigramAnalyzer, JapaneseAnalyzer
-from search.errors import IndexNotFoundError, SchemaVersionError
+from search.errors import IndexNotFoundError, IndexUnreadableError, SchemaVersionError
 
 # Bump whenever the schema or the analysis changes what is stored in the index.
 SCHEMA_VERSION = 3  # 2: passages (repeated passages across posts); 3: date and passages as columns
@@ -127,10 +128,58 @@ def build_id(index_dir: str | os.PathLike[str]) -> str:
 def index_version(index_dir: str | os.PathLike[str]) -> str:
     """Changes with every commit and every rebuild: `<build id>.<generation>`."""
     path = Path(index_dir)
-    if not path.is_dir():
-        raise IndexNotFoundError(f"no index in {path}")
-    generation = index.FileIndex(FileStorage(str(path))).latest_generation()
+    try:
+        generation = index.FileIndex(FileStorage(str(path))).latest_generation()
+    except (index.EmptyIndexError, OSError):
+        check_readable(path)  # Whoosh reads a folder it cannot list as an empty one
+        raise IndexNotFoundError(f"no index in {path}") from None
     return f"{build_id(path)}.{generation}"
+
+
+def _can(path: Path, mode: int) -> bool:
+    if os.access in os.supports_effective_ids:
+        return os.access(path, mode, effective_ids=True)
+    return os.access(path, mode)
+
+
+def unreadable_paths(index_dir: str | os.PathLike[str]) -> list[Path]:
+    """What keeps this process from reading the index in `index_dir`: a
+    folder above it that it cannot enter, the index folder if it cannot
+    list or enter it, or the files in it that it cannot read. Empty when
+    everything is readable, or when there is no index folder at all."""
+    path = Path(os.path.abspath(index_dir))
+    for folder in reversed(path.parents):
+        if not _can(folder, os.X_OK):
+            return [folder]
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError:
+        return [path]
+    if not stat.S_ISDIR(mode):
+        return []
+    if not _can(path, os.R_OK | os.X_OK):
+        return [path]
+    try:
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.endswith("_WRITELOCK"))
+    except OSError:
+        return [path]
+    return [p for p in files if not _can(p, os.R_OK)]
+
+
+def check_readable(index_dir: str | os.PathLike[str]) -> None:
+    """Raise IndexUnreadableError naming what this process cannot read."""
+    denied = unreadable_paths(index_dir)
+    if not denied:
+        return
+    shown = ", ".join(str(p) for p in denied[:3]) + (f" and {len(denied) - 3} more" if len(denied) > 3 else "")
+    who = "root" if os.geteuid() == 0 else f"uid {os.geteuid()}"
+    raise IndexUnreadableError(
+        f"the index in {index_dir} cannot be read by this process ({who}): permission denied on "
+        f"{shown}; the search service's user needs to read the index folder and its files and to "
+        f"enter every folder above it (build it with umask 022, or `chmod -R a+rX` it)"
+    )
 
 
 def index_exists(index_dir: str | os.PathLike[str]) -> bool:
@@ -142,6 +191,7 @@ def open_index(index_dir: str | os.PathLike[str], readonly: bool = False) -> Ind
 
     `readonly` opens it through a storage that refuses every write."""
     path = Path(index_dir)
+    check_readable(path)
     if not index_exists(path):
         raise IndexNotFoundError(
             f"no index in {path}: build one with `blogsearch index --posts DIR --index {path}`"

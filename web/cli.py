@@ -16,6 +16,7 @@ from search import cli as search_cli
 from search.errors import SearchError
 from search.indexdir import require_read_only
 from search.query import Searcher
+from search.schema import check_readable
 from web.settings import APP_SETTINGS, SERVER_SETTINGS, Setting, SettingsError, resolve
 
 READ_ONLY = next(s for s in APP_SETTINGS if s.name == "READ_ONLY")
@@ -77,8 +78,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except SettingsError as e:
         print(f"blogsearch serve: {e}", file=sys.stderr)
         return 2
-    if read_only:
-        require_read_only(args.index)  # IndexWritableError: exit 2 with the reason, before gunicorn starts
+    if read_only:  # exit 2 with the reason, before gunicorn starts:
+        require_read_only(args.index)  # IndexWritableError
+        check_readable(args.index)  # IndexUnreadableError: what the check could not see, it cannot vouch for
     try:
         with Searcher(args.index) as searcher:
             print(f"index {args.index}: {searcher.doc_count} posts, generation {searcher.generation}",

@@ -10,7 +10,13 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from search.errors import IndexNotFoundError, QueryError, SchemaVersionError, SearchError
+from search.errors import (
+    IndexNotFoundError,
+    IndexUnreadableError,
+    QueryError,
+    SchemaVersionError,
+    SearchError,
+)
 
 JSON_PREFIXES = ("/api/", "/healthz", "/readyz")
 
@@ -52,7 +58,7 @@ def describe(exc: BaseException) -> tuple[int, str, str]:
     """(status, code, message) for any exception."""
     if isinstance(exc, ApiError):
         return exc.status, exc.code, exc.message
-    if isinstance(exc, (IndexNotFoundError, SchemaVersionError)):
+    if isinstance(exc, (IndexNotFoundError, IndexUnreadableError, SchemaVersionError)):
         return 503, "index_unavailable", str(exc)
     if isinstance(exc, QueryError):
         return 400, "invalid_query", str(exc)

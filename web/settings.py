@@ -144,8 +144,9 @@ APP_SETTINGS = (
     Setting("TIMEZONE", DEFAULT_TIMEZONE, _timezone,
             "time zone of the `from`/`to` dates (the blog's time zone)"),
     Setting("READ_ONLY", False, _flag,
-            "refuse to start unless the index folder, its files and its parent are read-only "
-            "for the server's user (production: `blogsearch index` runs as another user)"),
+            "refuse to start unless the index folder, its files and every folder on the way to it "
+            "are read-only for the server's user, and the index is readable (production: "
+            "`blogsearch index` runs as another user)"),
     Setting("QUERY_LOG", "querylog", _optional_path,
             "folder of the search log (queries, result counts and filters; never addresses or "
             "cookies) read by `blogsearch report` and /editor/report; empty disables logging"),
