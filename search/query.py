@@ -29,7 +29,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
 from search.analysis import bigram_runs
-from search.errors import QueryError, SearchError
+from search.errors import IndexUnreadableError, QueryError, SearchError
 from search.morph import SUFFIX_MARK, analyze
 from search.reading import MAX_READING_CHARS, ReadingTable, Segment, is_kana, kata_to_hira, to_katakana
 from search.schema import build_id, date_value, index_version, open_index
@@ -309,6 +309,8 @@ class Searcher:
         directory listing: cheap enough for every request)."""
         try:
             return index_version(self.index_dir) == self.version
+        except IndexUnreadableError:
+            raise  # a new worker could not open it either: say so, not answer from an old version
         except (SearchError, OSError):
             return True  # nothing newer can be opened now
 
