@@ -236,11 +236,8 @@ class Scorer:
                 for term, local_docs in local.items():
                     d = local_docs + offset
                     lists.setdefault(term, []).append(d[self.live[d]])
-            cached = self._column_terms[fieldname] = {
-                t: np.concatenate(docs) for t, docs in lists.items()
-            }
-            cached = {t: d for t, d in cached.items() if len(d)}
-            self._column_terms[fieldname] = cached
+            joined = {t: np.concatenate(docs) for t, docs in lists.items()}
+            cached = self._column_terms[fieldname] = {t: d for t, d in joined.items() if len(d)}
         return cached
 
 

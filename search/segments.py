@@ -11,9 +11,10 @@ and combines the rest from memory (`search.scoring.Scorer` does the
 combining, with the generation's deletions).
 
 One `SegmentTables` is shared by the successive searchers of one index in a
-process (`search.query.Searcher.refresh`). It holds only the segments of
-the generations still open (`keep`), and at most `MAX_POSTINGS` postings
-lists, least recently used first out.
+process (`search.query.Searcher.successor` and `refresh`). It holds only
+the segments of the generations still open (`keep`), at most
+`MAX_POSTINGS` postings lists (least recently used first out) and
+`MAX_SPANS` span lists (all dropped when full, as before).
 """
 
 from __future__ import annotations

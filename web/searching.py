@@ -86,7 +86,7 @@ class SharedSearcher:
         self.cache = ResultCache(cache_size)
         self._lock = threading.Lock()  # the search lane's searcher
         self._editor_lock = threading.Lock()  # the editor lane's searcher
-        self._switch_lock = threading.Lock()  # starting and finishing a switch
+        self._switch_lock = threading.Lock()  # starting a switch
         self._searcher: Searcher | None = None
         self._editor: Searcher | None = None
         self._next: threading.Thread | None = None
@@ -181,10 +181,9 @@ class SharedSearcher:
         if self._editor is None or self._editor.version != version:
             old, self._editor = self._editor, None
             _close(old)
-            editor = Searcher(self.index_dir, tables)
-            if editor.version != version:  # a commit in between: the search lane follows
-                log.debug("editor searcher opened %s, search lane on %s", editor.version, version)
-            self._editor = editor
+            # opens the newest version, which a commit since may have made newer
+            # than the search lane's: the search lane follows on its next request
+            self._editor = Searcher(self.index_dir, tables)
         return self._editor
 
     # --- public --------------------------------------------------------------
