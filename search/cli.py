@@ -7,6 +7,7 @@ environment variables as defaults. The library takes explicit arguments.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import html
 import json
 import os
@@ -131,8 +132,17 @@ def add_timezone_option(p: argparse.ArgumentParser, help: str) -> None:
                    help=f"{help} (env BLOGSEARCH_TIMEZONE, default {DEFAULT_TIMEZONE})")
 
 
+def installed_version() -> str:
+    """The version of the installed package (pyproject.toml's)."""
+    try:
+        return importlib.metadata.version("blogsearch")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="blogsearch", description="Search for Japanese Jekyll blogs.")
+    parser.add_argument("--version", action="version", version=f"blogsearch {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="build or update the index from a folder of posts")
