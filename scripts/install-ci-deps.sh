@@ -2,12 +2,14 @@
 # Install what the tests need from Debian besides the browser: nginx, which
 # tests/test_deploy_nginx.py runs (unprivileged, from a temporary folder) in
 # front of the real server with deploy/nginx.conf, and systemd's
-# systemd-analyze, which tests/test_deploy_systemd.py runs on deploy/systemd.
+# systemd-analyze, which tests/test_deploy_systemd.py runs on deploy/systemd,
+# and Jekyll, which tests/test_deploy_jekyll.py runs with deploy/jekyll's plugin.
 # Does nothing when they are there.
 set -euo pipefail
 missing=()
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+command -v jekyll >/dev/null || missing+=(jekyll)
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -25,3 +27,4 @@ $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null
 /usr/sbin/nginx -v
 systemd-analyze --version | head -1
+jekyll --version
