@@ -218,12 +218,14 @@ def test_a_forked_child_of_the_lock_holder_does_not_hold_the_lock(states: dict, 
                                "import os, sys, time; from search.indexdir import IndexLock\n"
                                f"IndexLock({str(ix)!r}).__enter__()\n"
                                "if os.fork() == 0:\n"
+                               "    os.write(1, b'child\\n')\n"  # its fork hooks have run
                                "    time.sleep(60)\n"
                                "    os._exit(0)\n"
-                               "print('locked', flush=True); time.sleep(60)"],
+                               "os.write(1, b'locked\\n'); time.sleep(60)"],
                               cwd=REPO, stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        assert holder.stdout.readline().strip() == "locked"
+        lines = [holder.stdout.readline() for _ in range(2)]
+        assert sorted(line.strip() for line in lines) == ["child", "locked"], (lines, holder.poll())
         holder.kill()  # the holder only: its child lives on
         holder.wait()
         assert build_index(base / "changed", ix, procs=1, wait=0).total == len(states["new"])
