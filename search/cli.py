@@ -7,8 +7,8 @@ environment variables as defaults. The library takes explicit arguments.
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import html
+import importlib.metadata
 import json
 import os
 import re
@@ -29,6 +29,7 @@ from search.duplicates import (
 )
 from search.errors import SearchError
 from search.indexer import build_index
+from search.jekyll import CONFIG_FILE, config_files, read_config
 from search.morph import analyze
 from search.options import check_base_url, check_permalink, check_seconds, check_timezone
 from search.posts import DEFAULT_PERMALINK, DEFAULT_TIMEZONE, SiteConfig
@@ -116,15 +117,40 @@ def add_index_option(p: argparse.ArgumentParser) -> None:
 def add_site_options(p: argparse.ArgumentParser, same_as: str = "") -> None:
     """--base-url, --permalink, --timezone: how posts become URLs and dates."""
     as_for = f"as for {same_as}; " if same_as else ""
-    p.add_argument("--base-url", default=env_default("BASE_URL", ""), type=checked(check_base_url),
+    p.add_argument("--config", default=env("CONFIG"),
+                   help=f"{as_for}the site's Jekyll configuration, or several merged left to right "
+                        "(a.yml,b.yml), as `jekyll build --config` takes them (env BLOGSEARCH_CONFIG, "
+                        f"default: {CONFIG_FILE} in the --posts folder if there is one); the options "
+                        "below override it")
+    p.add_argument("--base-url", default=env_default("BASE_URL", None), type=checked(check_base_url),
                    help=f"{as_for}prefix of post URLs, e.g. https://blog.example.com or /blog "
-                        "(env BLOGSEARCH_BASE_URL)")
-    p.add_argument("--permalink", default=env_default("PERMALINK", DEFAULT_PERMALINK),
+                        "(env BLOGSEARCH_BASE_URL, default: url + baseurl of the Jekyll configuration)")
+    p.add_argument("--permalink", default=env_default("PERMALINK", None),
                    type=checked(check_permalink),
                    help=f"{as_for}Jekyll permalink style (date, pretty, ordinal, weekdate, none) or "
                         "pattern such as /:categories/:year/:month/:day/:title/ "
-                        "(env BLOGSEARCH_PERMALINK, default date)")
-    add_timezone_option(p, f"{as_for}time zone of dates without an offset")
+                        "(env BLOGSEARCH_PERMALINK, default: the Jekyll configuration's, else date)")
+    p.add_argument("--timezone", default=env_default("TIMEZONE", None), type=checked(check_timezone),
+                   help=f"{as_for}time zone of dates without an offset (env BLOGSEARCH_TIMEZONE, "
+                        f"default: the Jekyll configuration's, else {DEFAULT_TIMEZONE})")
+
+
+def site_config(args: argparse.Namespace) -> SiteConfig:
+    """The site's URLs and dates: the options, else the Jekyll configuration
+    (`search.jekyll`), else the defaults. Says on stderr which configuration
+    file was read."""
+    jekyll = read_config(config_files(args.posts, args.config))
+    if jekyll.files:
+        print(jekyll.describe(), file=sys.stderr)
+    return SiteConfig(
+        base_url=_first(args.base_url, jekyll.base_url, ""),
+        permalink=_first(args.permalink, jekyll.permalink, DEFAULT_PERMALINK),
+        timezone=_first(args.timezone, jekyll.timezone, DEFAULT_TIMEZONE),
+    )
+
+
+def _first(*values: str | None) -> str:
+    return next(v for v in values if v is not None)
 
 
 def add_timezone_option(p: argparse.ArgumentParser, help: str) -> None:
@@ -223,7 +249,7 @@ def _progress(items: Iterable[Any], total: int) -> Iterable[Any]:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    config = SiteConfig(base_url=args.base_url, permalink=args.permalink, timezone=args.timezone)
+    config = site_config(args)
     try:
         report = build_index(
             args.posts, args.index, config, rebuild=args.rebuild, procs=args.procs,
@@ -246,7 +272,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from search.check import check_index
 
-    config = SiteConfig(base_url=args.base_url, permalink=args.permalink, timezone=args.timezone)
+    config = site_config(args)
     result = check_index(args.posts, args.index, config)
     if args.json:
         _print_json(result.to_dict())

@@ -1,0 +1,148 @@
+"""Reading a Jekyll site's _config.yml (search.jekyll, issue 15): a first
+run without options gives the links the blog has, checked against real
+Jekyll; options override the file; `check` agrees with `index`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from search.jekyll import JekyllConfigError, config_files, read_config
+from search.query import Searcher
+
+REPO = Path(__file__).resolve().parents[1]
+
+POSTS = {
+    "2026-01-18-amazon-ai-chip.md": (
+        "---\ntitle: AmazonのAIチップ戦略\ncategories: [投資分析]\ntags: [AI, チップ]\n---\n"
+        "AmazonはTrainium2という独自のAIチップを発表した。推論の費用を下げるのが狙いだ。\n"),
+    "2026-02-03-penguin-march.md": (
+        "---\ntitle: ペンギンの行進を観察する\ndate: 2026-02-03 23:30:00 +0000\ntags: [動物]\n---\n"
+        "南極のペンギンは群れで長い距離を歩いて移動する。その行進を一日中観察した。\n"),
+}
+QUERIES = {"Trainium2": "amazon-ai-chip", "ペンギンの行進": "penguin-march"}
+
+
+def make_site(root: Path, config: str) -> Path:
+    site = root / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text(config, encoding="utf-8")
+    for name, text in POSTS.items():
+        (site / "_posts" / name).write_text(text, encoding="utf-8")
+    return site
+
+
+def blogsearch(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=REPO, capture_output=True, text=True,
+                          env=os.environ.copy())
+
+
+def urls(index: Path) -> dict[str, str]:
+    with Searcher(index) as searcher:
+        return {slug: searcher.search(query).hits[0].url for query, slug in QUERIES.items()}
+
+
+# --- reading the file -------------------------------------------------------------
+
+
+def test_url_and_baseurl_permalink_and_timezone_are_read(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "url: https://example.jp/\nbaseurl: /blog\npermalink: pretty\n"
+                               "timezone: America/New_York\ntitle: 技術ブログ\n")
+    config = read_config(config_files(site, None))
+    assert (config.base_url, config.permalink, config.timezone) == \
+        ("https://example.jp/blog", "pretty", "America/New_York")
+    assert str(site / "_config.yml") in config.describe()
+
+
+def test_config_files_merge_left_to_right(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text("url: https://example.jp\npermalink: pretty\n", encoding="utf-8")
+    (tmp_path / "b.yml").write_text("permalink: /:year/:title/\n", encoding="utf-8")
+    files = config_files(tmp_path, f"{tmp_path / 'a.yml'}, {tmp_path / 'b.yml'}")
+    config = read_config(files)
+    assert (config.base_url, config.permalink) == ("https://example.jp", "/:year/:title/")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("url: [unclosed\n", "is not valid YAML"),
+    ("- a list\n", "is not a Jekyll configuration"),
+    ("timezone: Mars/Phobos\n", "timezone: unknown time zone 'Mars/Phobos'"),
+    ("permalink: /:long_month/:title/\n", "permalink: "),
+    ("url: example.jp\n", "url/baseurl: "),
+])
+def test_a_bad_config_is_one_line_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "_config.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(JekyllConfigError) as caught:
+        read_config(config_files(tmp_path, None))
+    assert message in str(caught.value) and str(tmp_path / "_config.yml") in str(caught.value)
+    assert "\n" not in str(caught.value)
+    done = blogsearch("index", "--posts", str(tmp_path), "--index", str(tmp_path / "ix"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and message in done.stderr
+
+
+# --- the command line --------------------------------------------------------------
+
+
+def test_first_run_uses_the_config_and_check_agrees(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "url: https://example.jp\nbaseurl: /blog\n"
+                               "permalink: /:categories/:year/:month/:day/:title/\ntimezone: Asia/Tokyo\n")
+    index = tmp_path / "index"
+    done = blogsearch("index", "--posts", str(site), "--index", str(index))
+    assert done.returncode == 0, done.stderr
+    assert f"site configuration: {site / '_config.yml'}" in done.stderr
+    assert urls(index)["amazon-ai-chip"] == "https://example.jp/blog/%E6%8A%95%E8%B3%87%E5%88%86%E6%9E%90/2026/01/18/amazon-ai-chip/"
+    # check reads the same file: nothing is stale (it called every post stale before)
+    done = blogsearch("check", "--posts", str(site), "--index", str(index))
+    assert done.returncode == 0, done.stdout + done.stderr
+    # options override the file
+    done = blogsearch("index", "--posts", str(site), "--index", str(index), "--base-url", "/b",
+                      "--permalink", "pretty")
+    assert done.returncode == 0, done.stderr
+    assert urls(index)["amazon-ai-chip"] == "/b/%E6%8A%95%E8%B3%87%E5%88%86%E6%9E%90/2026/01/18/amazon-ai-chip/"
+
+
+def test_a_site_without_config_keeps_the_defaults(tmp_path: Path) -> None:
+    site = make_site(tmp_path, "")
+    (site / "_config.yml").unlink()
+    done = blogsearch("index", "--posts", str(site), "--index", str(tmp_path / "index"))
+    assert done.returncode == 0 and "site configuration" not in done.stderr
+    assert urls(tmp_path / "index")["amazon-ai-chip"] == "/%E6%8A%95%E8%B3%87%E5%88%86%E6%9E%90/2026/01/18/amazon-ai-chip.html"
+
+
+# --- Jekyll as the referee ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config, tz", [
+    ("permalink: date\n", "UTC"),
+    ("permalink: date\n", "Asia/Tokyo"),  # no zone in the file: the machine's (the 23:30 UTC post moves a day)
+    ("url: https://example.jp\nbaseurl: /blog\npermalink: pretty\ntimezone: Asia/Tokyo\n", "UTC"),
+    ("baseurl: /blog\npermalink: /:categories/:year/:month/:day/:title/\ntimezone: America/New_York\n",
+     "Asia/Tokyo"),
+], ids=["default-utc-machine", "default-tokyo-machine", "pretty-baseurl-tokyo", "categories-newyork"])
+def test_urls_are_the_pages_jekyll_writes(tmp_path: Path, config: str, tz: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    jekyll = shutil.which("jekyll")
+    if jekyll is None:
+        if os.environ.get("CI"):
+            pytest.fail("jekyll is missing (scripts/install-ci-deps.sh installs it)")
+        pytest.skip("jekyll is absent")
+    site = make_site(tmp_path, config)
+    monkeypatch.setenv("TZ", tz)  # the building machine's zone, for Jekyll and blogsearch alike
+    built = subprocess.run([jekyll, "build", "--source", str(site), "--destination", str(tmp_path / "_site")],
+                           capture_output=True, text=True, timeout=300, env={**os.environ, "LANG": "C.UTF-8"})
+    assert built.returncode == 0, built.stdout + built.stderr
+    written = {"/" + p.relative_to(tmp_path / "_site").as_posix() for p in (tmp_path / "_site").rglob("*.html")}
+    done = blogsearch("index", "--posts", str(site), "--index", str(tmp_path / "index"))
+    assert done.returncode == 0, done.stderr
+    prefix = read_config(config_files(site, None)).base_url or ""
+    for slug, url in urls(tmp_path / "index").items():
+        assert url.startswith(prefix), (slug, url)
+        path = unquote(url.removeprefix(prefix).split("://", 1)[-1])
+        page = path + "index.html" if path.endswith("/") else path
+        assert page in written, (slug, url, sorted(written))
