@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import uuid
 from datetime import datetime, timezone
@@ -120,20 +121,31 @@ def _read_meta(path: Path) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
+# Whoosh's table of contents of each generation: _MAIN_<generation>.toc
+_TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc\Z")
+
+
 def build_id(index_dir: str | os.PathLike[str]) -> str:
     """The random id of this build of the index (new with every rebuild)."""
     return str(_read_meta(Path(index_dir)).get("build", ""))
 
 
 def index_version(index_dir: str | os.PathLike[str]) -> str:
-    """Changes with every commit and every rebuild: `<build id>.<generation>`."""
+    """Changes with every commit and every rebuild: `<build id>.<generation>`.
+
+    A listing of the folder (every worker asks on every request): the
+    newest generation is the highest-numbered table of contents, as Whoosh
+    finds it, without unpickling the table as `FileIndex` would (0.8 ms,
+    10 % of an uncached search)."""
     path = Path(index_dir)
     try:
-        generation = index.FileIndex(FileStorage(str(path))).latest_generation()
-    except (index.EmptyIndexError, OSError):
-        check_readable(path)  # Whoosh reads a folder it cannot list as an empty one
-        raise IndexNotFoundError(f"no index in {path}") from None
-    return f"{build_id(path)}.{generation}"
+        generations = [int(m.group(1)) for name in os.listdir(path) if (m := _TOC_NAME.match(name))]
+    except OSError:
+        generations = []
+    if not generations:
+        check_readable(path)  # a folder it cannot list looks empty
+        raise IndexNotFoundError(f"no index in {path}")
+    return f"{build_id(path)}.{max(generations)}"
 
 
 def _can(path: Path, mode: int) -> bool:
