@@ -243,6 +243,40 @@ def test_index_of_another_schema_version_is_503(index_dir: Path, tmp_path: Path)
     _assert_unavailable(client, "--rebuild")
 
 
+def test_index_of_another_schema_version_is_refused_before_its_pickle_is_read(
+        index_dir: Path, tmp_path: Path) -> None:
+    """An index built by a blogsearch whose modules no longer exist (its
+    table of contents pickles `search.analysiz`): blogsearch.json's schema
+    version is checked first, so the answer is the rebuild message, never
+    the ModuleNotFoundError of unpickling it (a 500)."""
+    import gc
+    import shutil
+    import warnings
+
+    from whoosh import index as whoosh_index
+
+    from search.errors import SchemaVersionError
+    from search.schema import open_index
+
+    index = tmp_path / "old-index"
+    shutil.copytree(index_dir, index)
+    (toc,) = index.glob("_MAIN_*.toc")
+    pickled = toc.read_bytes()
+    assert pickled.count(b"search.analysis") > 0
+    toc.write_bytes(pickled.replace(b"search.analysis", b"search.analysiz"))  # same length
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)  # Whoosh leaves the TOC open on errors
+        with pytest.raises(ModuleNotFoundError, match="search.analysiz"):
+            whoosh_index.open_dir(str(index))  # what reading the pickle first gives
+        gc.collect()
+    (index / META_FILE).write_text(json.dumps({"schema_version": 2}), encoding="utf-8")
+    for readonly in (False, True):
+        with pytest.raises(SchemaVersionError, match="schema version 2.*--rebuild"):
+            open_index(index, readonly=readonly)
+    client = create_app({"INDEX": str(index)}).test_client()
+    _assert_unavailable(client, "--rebuild")
+
+
 def test_empty_index_is_not_ready(tmp_path: Path) -> None:
     posts = tmp_path / "posts"
     posts.mkdir()
