@@ -43,7 +43,7 @@ from web.data import post_data, shared_searcher
 from web.errors import ApiError
 from web.http_cache import cacheable, no_store
 from web.limits import expensive
-from web.params import SearchParams, date_param
+from web.params import SearchParams, date_param, int_param
 
 DRAFT_MAX_BYTES = 256 * 1024  # request bodies of the draft routes
 DEFAULT_LIMIT = 5
@@ -59,7 +59,6 @@ pages_bp = Blueprint("editor", __name__)
 # Endpoints that read a draft from the request body.
 DRAFT_ENDPOINTS = frozenset({"editor_api.related_draft", "editor.editor_draft"})
 
-_NUMBER = re.compile(r"[0-9]{1,9}")
 _TAG_SEPARATORS = re.compile(r"[,，、\n]+")
 
 
@@ -109,13 +108,7 @@ def record_search(params: SearchParams, result: dict[str, Any] | None) -> None:
 
 
 def parse_limit(args: MultiDict[str, str]) -> int:
-    raw = args.get("limit", "").strip()
-    if not raw:
-        return DEFAULT_LIMIT
-    if not _NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(400, "invalid_limit",
-                       f"limit must be a whole number between 1 and {MAX_LIMIT}, not {raw[:20]!r}")
-    return int(raw)
+    return int_param(args, "limit", DEFAULT_LIMIT, high=MAX_LIMIT)
 
 
 def split_tags(text: str) -> list[str]:
