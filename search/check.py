@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from search.errors import PostError
 from search.indexer import indexed_hashes
-from search.posts import SiteConfig, file_hash, find_post_files, parse_post, posts_root, read_post_bytes, slug_of
+from search.posts import SiteConfig, SlugOwners, parse_post, posts_root, walk_post_files
 from search.schema import open_index
 
 
@@ -41,37 +41,37 @@ def check_index(
     known = indexed_hashes(open_index(index_dir))
     report = CheckReport(indexed=len(known))
     root = posts_root(posts_dir)
-    seen: set[str] = set()
-    for path in find_post_files(root):
-        relpath = path.relative_to(root).as_posix()
-        slug = slug_of(path)[0]
-        if slug in seen:
-            report.errors.append(f"{path}: slug {slug!r} is used by another file")
+    owners = SlugOwners()  # who owns a slug: as posts.load_posts and the indexer decide
+    for file in walk_post_files(root, config):
+        slug = file.slug
+        if file.error:
+            report.errors.append(str(file.error))
+            owners.claim(file)
             continue
-        seen.add(slug)
-        try:
-            data = read_post_bytes(path, root)
-        except (PostError, OSError) as e:
-            report.errors.append(str(e))
-            continue
-        digest = file_hash(data, relpath, config)
-        if slug in known and known[slug] == digest:
-            report.files += 1
-            continue
-        try:  # only parse posts that differ: is the file published at all?
-            post = parse_post(data, path, relpath, config)
-        except PostError as e:
-            report.errors.append(str(e))
-            continue
-        if post is None:
-            seen.discard(slug)  # unpublished: must not be in the index
+        if known.get(slug) == file.hash:  # indexed as it is: published
+            post = None
+        else:
+            try:  # only parse posts that differ: is the file published at all?
+                assert file.data is not None
+                post = parse_post(file.data, file.path, file.relpath, config)
+            except PostError as e:
+                report.errors.append(str(e))
+                owners.claim(file)
+                continue
+            if post is None:
+                continue  # unpublished: must not be in the index, claims no slug
+        duplicate = owners.claim(file)
+        if duplicate:
+            report.errors.append(str(duplicate))
             continue
         report.files += 1
+        if post is None:
+            continue
         if slug not in known:
             report.missing.append(slug)
         else:
             report.stale.append(slug)
-    report.extra = sorted(slug for slug in known if slug not in seen)
+    report.extra = sorted(slug for slug in known if slug not in owners)
     report.missing.sort()
     report.stale.sort()
     return report

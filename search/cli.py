@@ -27,7 +27,7 @@ from search.duplicates import (
     duplicates_in_draft,
     duplicates_in_post,
 )
-from search.errors import SearchError
+from search.errors import Invalid, SearchError
 from search.indexer import build_index
 from search.jekyll import CONFIG_FILE, config_files, read_config
 from search.morph import analyze
@@ -340,7 +340,7 @@ def _print_json(data: Any) -> int:
 
 def _one_source(args: argparse.Namespace) -> None:
     if bool(args.slug) == bool(args.draft):
-        raise SearchError(f"{args.command}: give either a post's SLUG or --draft FILE")
+        raise Invalid(f"{args.command}: give either a post's SLUG or --draft FILE")
 
 
 def cmd_related(args: argparse.Namespace) -> int:

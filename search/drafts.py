@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from search.errors import PostError, SearchError
+from search.errors import PostError, TooLarge
 from search.plaintext import markdown_to_text
 from search.posts import _FRONT_MATTER, MAX_POST_BYTES, _front_matter, _text, _word_list
 
@@ -23,8 +23,10 @@ MAX_TITLE_CHARS = 1_000
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-class DraftTooLarge(SearchError):
+class DraftTooLarge(TooLarge):
     """A draft longer than the library analyses (MAX_DRAFT_CHARS)."""
+
+    code = "draft_too_large"
 
     def __init__(self, chars: int, limit: int = MAX_DRAFT_CHARS) -> None:
         super().__init__(

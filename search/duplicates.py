@@ -96,7 +96,7 @@ def duplicates_in_post(searcher: Searcher, slug: str, across: bool = True) -> Du
     scorer = searcher.scorer
     docnum = scorer.searcher.document_number(slug=slug)
     if docnum is None:
-        raise PostNotFound(f"no post with slug {slug!r} in the index")
+        raise PostNotFound(f"no post with slug {slug!r} is indexed")
     stored = scorer.searcher.stored_fields(docnum)
     return check_text(stored.get("body", ""), scorer if across else None, slug,
                       stored.get("title", ""), docnum)

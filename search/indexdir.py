@@ -20,18 +20,18 @@ import time
 from pathlib import Path
 
 from search.children import forget_in_children, remember
-from search.errors import SearchError
+from search.errors import Invalid, Unavailable
 from search.schema import META_FILE, index_exists
 
 # How long an indexer waits for another indexer of the same index.
 DEFAULT_WAIT = 30.0
 
 
-class IndexBusyError(SearchError):
+class IndexBusyError(Unavailable):
     """Another blogsearch index run holds the index's lock."""
 
 
-class IndexWritableError(SearchError):
+class IndexWritableError(Unavailable):
     """A process that must only read the index could change it."""
 
 
@@ -320,7 +320,7 @@ def check_replaceable(index_dir: str | os.PathLike[str]) -> None:
     """Refuse to replace a folder that holds something other than an index."""
     path = Path(index_dir)
     if path.exists() and not has_index(path) and any(path.iterdir()):
-        raise SearchError(f"refusing to build an index in {path}: it holds other files")
+        raise Invalid(f"refusing to build an index in {path}: it holds other files")
 
 
 _RENAME_EXCHANGE = 2

@@ -10,6 +10,7 @@ atomic swap of a fresh build live in `search.indexdir`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import os
@@ -31,16 +32,7 @@ from search.children import die_with_parent, forking, take_interrupts
 from search.codec import BlogsearchCodec
 from search.errors import IndexWorkerError, PostError, SchemaVersionError
 from search.passages import passage_terms
-from search.posts import (
-    Post,
-    SiteConfig,
-    file_hash,
-    find_post_files,
-    parse_post,
-    posts_root,
-    read_post_bytes,
-    slug_of,
-)
+from search.posts import Post, PostFile, SiteConfig, SlugOwners, parse_post, posts_root, walk_post_files
 from search.indexdir import (
     DEFAULT_WAIT,
     IndexLock,
@@ -204,7 +196,8 @@ def _build_locked(
             ix = create_index(build_dir)
             known = {}
         assert ix is not None
-        jobs, present = _changed_files(root, known, config, report)
+        files, jobs = _changed_files(root, known, config)
+        present: set[str] = set()
         parallel = procs > 1 and len(jobs) >= PARALLEL_MIN_POSTS
         pool = ProcessPoolExecutor(procs, initializer=_reader_start,
                                    initargs=(os.getpid(),)) if parallel else None
@@ -212,10 +205,10 @@ def _build_locked(
         parsed = _pool_results(pool, parse, jobs) if pool else map(parse, jobs)
         if progress:
             parsed = progress(parsed, len(jobs))
-        documents = _accept(parsed, jobs, report, present)
+        documents = _accept(parsed, files, known, report, present)
 
-        # `present` is final only once every post is parsed (unpublished
-        # posts leave it), so deletions are decided after the additions
+        # `present` is final only once every post is parsed (a slug joins
+        # it when a file owns it), so deletions are decided after the additions
         def gone_slugs() -> list[str]:
             return [slug for slug in known if slug not in present]
 
@@ -290,51 +283,63 @@ def _pool_results(pool: ProcessPoolExecutor, parse: Callable[[_Job], Any], jobs:
 
 
 def _changed_files(
-    root: Path, known: dict[str, str], config: SiteConfig, report: IndexReport
-) -> tuple[list[_Job], set[str]]:
-    """Files whose content or configuration changed, and every slug with a file."""
+    root: Path, known: dict[str, str], config: SiteConfig
+) -> tuple[list[PostFile], list[_Job]]:
+    """Every candidate file in walk order (without the bytes of unchanged
+    ones), and the files whose content or configuration changed, to parse."""
+    files: list[PostFile] = []
     jobs: list[_Job] = []
-    present: set[str] = set()
-    owners: dict[str, Path] = {}
-    for path in find_post_files(root):
-        relpath = path.relative_to(root).as_posix()
-        slug = slug_of(path)[0]
-        if slug in owners:
-            report.errors.append(
-                PostError(str(path), f"slug {slug!r} is already used by {owners[slug]}")
-            )
-            continue
-        owners[slug] = path
-        present.add(slug)
-        try:
-            data = read_post_bytes(path, root)
-        except PostError as e:
-            report.errors.append(e)  # an indexed older version stays searchable
-            continue
-        except OSError as e:
-            report.errors.append(PostError(str(path), e.strerror or str(e)))
-            continue
-        if known.get(slug) == file_hash(data, relpath, config):
-            report.unchanged += 1
+    for file in walk_post_files(root, config):
+        if file.error is None and known.get(file.slug) != file.hash:
+            assert file.data is not None
+            jobs.append(_Job(file.path, file.relpath, file.data))
         else:
-            jobs.append(_Job(path, relpath, data))
-    return jobs, present
+            file = dataclasses.replace(file, data=None)
+        files.append(file)
+    return files, jobs
 
 
 def _accept(
     parsed: Iterable[dict[str, Any] | PostError | None],
-    jobs: list[_Job],
+    files: list[PostFile],
+    known: dict[str, str],
     report: IndexReport,
     present: set[str],
 ) -> Iterator[dict[str, Any]]:
-    """Documents to write; errors and unpublished posts are counted on the way."""
-    for job, result in zip(jobs, parsed):
+    """Documents to write; errors, unchanged and unpublished posts are
+    counted on the way, and `present` gets every slug a file owns (final
+    once this is exhausted). `parsed` holds the changed files' results, in
+    walk order: slug owners are decided in walk order as posts.load_posts
+    and check.check_index do."""
+    results = iter(parsed)
+    owners = SlugOwners()
+    for file in files:
+        if file.error:
+            report.errors.append(file.error)  # an indexed older version stays searchable
+            if owners.claim(file) is None:
+                present.add(file.slug)
+            continue
+        if known.get(file.slug) == file.hash:  # indexed as it is: published
+            duplicate = owners.claim(file)
+            if duplicate:
+                report.errors.append(duplicate)
+            else:
+                report.unchanged += 1
+                present.add(file.slug)
+            continue
+        result = next(results)
+        if result is None:
+            report.skipped += 1
+            continue
+        duplicate = owners.claim(file)
         if isinstance(result, PostError):
             report.errors.append(result)
-        elif result is None:
-            report.skipped += 1
-            present.discard(slug_of(job.path)[0])
+            if duplicate is None:
+                present.add(file.slug)
+        elif duplicate:
+            report.errors.append(duplicate)
         else:
+            present.add(file.slug)
             report.indexed += 1
             yield result
 

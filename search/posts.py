@@ -111,6 +111,60 @@ def find_post_files(root: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
+@dataclass
+class PostFile:
+    """A candidate post file as the walk found it: its bytes and hash, or
+    why it cannot be read."""
+
+    path: Path
+    relpath: str  # relative to the posts root, with forward slashes
+    slug: str
+    data: bytes | None = None  # None when it cannot be read
+    hash: str = ""  # file_hash of data
+    error: PostError | None = None
+
+
+def walk_post_files(root: Path, config: SiteConfig) -> Iterator[PostFile]:
+    """Every candidate post file under `root` in walk order, read: the one
+    walk of the posts folder that the loader, the indexer and `check` share.
+    Which file of a slug is the post is decided with SlugOwners."""
+    for path in find_post_files(root):
+        relpath = path.relative_to(root).as_posix()
+        slug = slug_of(path)[0]
+        try:
+            data = read_post_bytes(path, root)
+        except PostError as e:
+            yield PostFile(path, relpath, slug, error=e)
+            continue
+        except OSError as e:
+            yield PostFile(path, relpath, slug, error=PostError(str(path), e.strerror or str(e)))
+            continue
+        yield PostFile(path, relpath, slug, data, file_hash(data, relpath, config))
+
+
+class SlugOwners:
+    """Which file of a slug is its post, decided the same way everywhere.
+
+    Give `claim` the files in walk order, once each one's state is known,
+    except unpublished files: those claim nothing, so a published file of
+    the same slug after them is the post. The first file to claim a slug
+    owns it (a published post, or a file that cannot be read or parsed: an
+    indexed older version of it stays); every later one is a duplicate."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, Path] = {}
+
+    def claim(self, file: PostFile) -> PostError | None:
+        """None if `file` owns its slug, else the duplicate-slug error."""
+        owner = self._owners.setdefault(file.slug, file.path)
+        if owner == file.path:
+            return None
+        return PostError(str(file.path), f"slug {file.slug!r} is already used by {owner}")
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._owners
+
+
 def file_hash(data: bytes, relpath: str, config: SiteConfig) -> str:
     h = hashlib.sha1(data)
     h.update(f"\x00{relpath}\x00{config.fingerprint()}".encode())
@@ -357,25 +411,23 @@ def load_posts(folder: str | os.PathLike[str], config: SiteConfig | None = None)
     config = config or SiteConfig()
     root = posts_root(folder)
     result = LoadResult([], [], [])
-    seen: dict[str, str] = {}
-    for path in find_post_files(root):
-        relpath = path.relative_to(root).as_posix()
+    owners = SlugOwners()
+    for file in walk_post_files(root, config):
         try:
-            post = parse_post(read_post_bytes(path, root), path, relpath, config)
+            if file.error:
+                raise file.error
+            assert file.data is not None
+            post = parse_post(file.data, file.path, file.relpath, config)
         except PostError as e:
             result.errors.append(e)
-            continue
-        except OSError as e:
-            result.errors.append(PostError(str(path), e.strerror or str(e)))
+            owners.claim(file)
             continue
         if post is None:
-            result.skipped.append(relpath)
+            result.skipped.append(file.relpath)
             continue
-        if post.slug in seen:
-            result.errors.append(
-                PostError(str(path), f"slug {post.slug!r} is already used by {root / seen[post.slug]}")
-            )
+        duplicate = owners.claim(file)
+        if duplicate:
+            result.errors.append(duplicate)
             continue
-        seen[post.slug] = relpath
         result.posts.append(post)
     return result

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
-from search.errors import SearchError
+from search.errors import Invalid, Unavailable
 from search.query import clean_text
 
 LOG_NAME = "queries.jsonl"
@@ -45,12 +45,14 @@ FIRST_DAY = date(1, 1, 2)
 LAST_DAY = date(9999, 12, 30)
 
 
-class QueryLogError(SearchError):
+class QueryLogError(Unavailable):
     """The query log folder cannot be used."""
 
 
-class PeriodError(SearchError):
+class PeriodError(Invalid):
     """A report's first or last day outside FIRST_DAY .. LAST_DAY."""
+
+    code = "invalid_date"
 
 
 def check_day(name: str, day: date | None) -> None:

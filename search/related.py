@@ -50,7 +50,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from search.drafts import make_draft
-from search.errors import SearchError
+from search.errors import NotFound
 from search.keyterms import KeyTerm, count_key_terms
 from search.query import Searcher
 from search.scoring import K1, Scorer, bm25_idf
@@ -73,8 +73,10 @@ MAX_SUGGESTIONS = 5
 MIN_SUGGESTION = 0.1  # share of the closest posts' weight that must carry a tag
 
 
-class PostNotFound(SearchError):
+class PostNotFound(NotFound):
     """No indexed post has the given slug."""
+
+    code = "post_not_found"
 
 
 @dataclass
@@ -135,7 +137,7 @@ def related_posts(
     scorer = searcher.scorer
     docnum = scorer.searcher.document_number(slug=slug)
     if docnum is None:
-        raise PostNotFound(f"no post with slug {slug!r} in the index")
+        raise PostNotFound(f"no post with slug {slug!r} is indexed")
     stored = scorer.searcher.stored_fields(docnum)
     title = stored.get("title", "")
     source = Source(key_terms(title, stored.get("body", "")), _split(stored.get("tags")),

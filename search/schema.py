@@ -1,4 +1,16 @@
-"""The index schema, its version, and opening an index safely."""
+"""The index schema, its version, and opening an index safely.
+
+Module paths are part of the index format. Whoosh pickles the schema into
+the index's table of contents (`_MAIN_<generation>.toc`), and the pickle
+names the module of every class in it: `search.analysis` (the analyzers),
+`search.schema` (the postings formats below) and, through the codec,
+`search.codec`. Moving or renaming one of those modules, or a class in
+them, makes every existing index fail to unpickle (ModuleNotFoundError).
+Either keep an importable alias at the old path, or bump SCHEMA_VERSION:
+`open_index` reads blogsearch.json's schema version before Whoosh reads the
+table of contents, so an index of another version is refused with the
+rebuild message instead.
+"""
 
 from __future__ import annotations
 
@@ -198,13 +210,28 @@ def index_exists(index_dir: str | os.PathLike[str]) -> bool:
     return Path(index_dir).is_dir() and index.exists_in(str(index_dir))
 
 
+# Whoosh's table of contents of the default index, one file per generation.
+_TOC_NAME = re.compile(r"_MAIN_([0-9]+)\.toc")
+
+
+def _has_toc(path: Path) -> bool:
+    """Whether `path` holds a table of contents, from the file names alone:
+    `index_exists` reads (unpickles) the newest one."""
+    try:
+        return any(_TOC_NAME.fullmatch(name) for name in os.listdir(path))
+    except OSError:
+        return False
+
+
 def open_index(index_dir: str | os.PathLike[str], readonly: bool = False) -> Index:
     """Open an existing index, checking that this blogsearch can read it.
 
     `readonly` opens it through a storage that refuses every write."""
     path = Path(index_dir)
     check_readable(path)
-    if not index_exists(path):
+    # the version first: Whoosh's table of contents is a pickle naming this
+    # blogsearch's modules, which another version may not have
+    if not _has_toc(path):
         raise IndexNotFoundError(
             f"no index in {path}: build one with `blogsearch index --posts DIR --index {path}`"
         )

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from search.indexer import build_index
 from search.posts import SiteConfig
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 POSTS_DIR = REPO / "data" / "posts"
 
 

@@ -24,7 +24,7 @@ from search.analysis import CjkBigramAnalyzer, JapaneseAnalyzer, bigram_runs
 from search.morph import analyze, term_spans
 from search.plaintext import markdown_to_text
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 POSTS_DIR = REPO / "data" / "posts"
 SEED_POST = REPO.parent / "shared" / "fixtures" / "seed-post.md"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from search.cli import build_parser, main
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 
 
 def test_index_then_query_json(posts_copy: Path, tmp_path: Path, capsys) -> None:

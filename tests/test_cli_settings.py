@@ -21,7 +21,7 @@ import pytest
 
 from search.options import check_base_url
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 POSTS = REPO / "data" / "posts"
 
 

@@ -15,7 +15,7 @@ from search.indexer import to_document
 from search.posts import load_posts
 from search.schema import make_schema
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 
 
 def write(path: Path, codec: W3Codec) -> index.Index:

@@ -13,7 +13,7 @@ from search.indexer import build_index
 from search.posts import load_posts
 from search.query import Searcher
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 sys.path.insert(0, str(REPO / "bench"))
 from corpus import SHARED, unpacked_corpus  # noqa: E402
 

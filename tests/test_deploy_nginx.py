@@ -24,9 +24,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.test_web_server import free_port, get, running_server
+from tests.support import REPO, free_port
+from tests.test_web_server import get, running_server
 
-REPO = Path(__file__).resolve().parents[1]
 SITE_CONFIG = REPO / "deploy" / "nginx.conf"
 NGINX = Path("/usr/sbin/nginx")
 SEARCH = "/api/search?q=" + quote("量子ビット")

@@ -22,7 +22,7 @@ from search.passages import normalize, paragraphs, passage_terms, sentences
 from search.query import Searcher
 from search.related import PostNotFound
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 sys.path.insert(0, str(REPO / "bench"))
 from corpus import SHARED  # noqa: E402
 

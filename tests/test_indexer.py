@@ -284,3 +284,43 @@ def test_dead_reading_process_fails_the_build_and_keeps_the_index(
     monkeypatch.undo()
     report = build_index(posts_copy, ix, procs=2, wait=0)
     assert (report.indexed, report.total) == (PUBLISHED, PUBLISHED)
+
+
+def test_an_unpublished_file_leaves_its_slug_to_a_published_one(tmp_path: Path) -> None:
+    """An unpublished file A and a published file B of the same slug: B is
+    the post for the loader, the indexer and `check` alike (the indexer
+    refused B as a duplicate of A, and `check` reported B missing forever)."""
+    from search.check import check_index
+    from search.posts import load_posts
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "2025-01-10-ryoushi.md").write_text(
+        "---\ntitle: 量子コンピュータ入門（下書き）\npublished: false\n---\n書きかけの下書きです。\n",
+        encoding="utf-8")
+    (posts / "2025-03-01-ryoushi.md").write_text(
+        "---\ntitle: 量子コンピュータ入門\ntags: [量子]\n---\n量子ビットの重ね合わせを図で説明します。\n",
+        encoding="utf-8")
+    index = tmp_path / "index"
+
+    loaded = load_posts(posts)
+    assert [(p.slug, p.title) for p in loaded.posts] == [("ryoushi", "量子コンピュータ入門")]
+    assert (loaded.errors, loaded.skipped) == ([], ["2025-01-10-ryoushi.md"])
+
+    report = build_index(posts, index, procs=1)
+    assert report.errors == []
+    assert (report.indexed, report.skipped, report.total) == (1, 1, 1)
+    searcher = Searcher(index)
+    try:
+        hits = searcher.search("量子ビット").hits
+        assert [(h.slug, h.title) for h in hits] == [("ryoushi", "量子コンピュータ入門")]
+    finally:
+        searcher.close()
+
+    check = check_index(posts, index)
+    assert check.clean, check
+    assert (check.files, check.indexed) == (1, 1)
+
+    again = build_index(posts, index, procs=1)  # nothing changed: nothing written or deleted
+    assert (again.errors, again.indexed, again.unchanged, again.deleted, again.total) == ([], 0, 1, 0, 1)
+    assert check_index(posts, index).clean

@@ -13,7 +13,7 @@ import pytest
 
 from search.query import Hit
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 sys.path.insert(0, str(REPO / "bench"))
 import quality  # noqa: E402
 from corpus import corpus_tarball, unpacked_corpus  # noqa: E402

@@ -7,7 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 
 
 def test_whoosh_imports_without_warnings() -> None:

@@ -27,7 +27,7 @@ from search.posts import (
 )
 from search.plaintext import markdown_to_text
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 POSTS_DIR = REPO / "data" / "posts"
 UNPUBLISHED = "2025-12-05-semiconductor-investment-outlook.md"
 

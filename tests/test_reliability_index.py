@@ -51,7 +51,7 @@ def whoosh_leaks_files(test: Callable[..., None]) -> Callable[..., None]:
     test = pytest.mark.usefixtures("_collect_leaked_files")(test)
     return pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")(test)
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 KILLS = int(os.environ.get("BLOGSEARCH_RELIABILITY_KILLS", "20"))
 SEED = int(os.environ.get("BLOGSEARCH_RELIABILITY_SEED", str(random.randrange(1 << 30))))
 

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from web import create_app
 from web.security import HTML_CSP
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 _FUZZ_SETTINGS: dict[str, Any] = {
     "deadline": None, "database": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

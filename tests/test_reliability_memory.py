@@ -15,9 +15,6 @@ from __future__ import annotations
 import http.client
 import json
 import random
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,9 +23,8 @@ import pytest
 from search.indexer import build_index
 from search.schema import open_index
 from tests.test_reliability_soak import children
-from tests.test_web_server import clean_env, free_port
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO, blogsearch_serve  # noqa: E402
 POSTS = REPO / "data" / "posts"
 ROUND = 240  # requests per round, 1 in 8 a 250 KB draft
 # Measured (python -m pytest -s tests/test_reliability_memory.py): RssAnon
@@ -92,28 +88,9 @@ def test_a_worker_stays_bounded_from_its_start_under_mixed_traffic(tmp_path: Pat
     build_index(POSTS, index, procs=1)
     with open_index(index).searcher() as searcher:
         slugs = sorted(fields["slug"] for fields in searcher.all_stored_fields())
-    port = free_port()
     log = tmp_path / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "serve", "--index", str(index), "--host", "127.0.0.1",
-             "--port", str(port), "--workers", "1", "--threads", "2", "--editor-concurrency", "0"],
-            cwd=REPO, env=clean_env(), stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, "server did not start:\n" + log.read_text()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                conn.request("GET", "/readyz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            finally:
-                conn.close()
-            time.sleep(0.1)
+    with blogsearch_serve(index, log, "--workers", "1", "--threads", "2", "--editor-concurrency", "0",
+                          check_exit=False) as (port, proc):
         (worker,) = children(proc.pid)
         rng = random.Random(12)
         drafts = draft_bodies()
@@ -126,6 +103,3 @@ def test_a_worker_stays_bounded_from_its_start_under_mixed_traffic(tmp_path: Pat
                           "second_round": round(second - first)}))
         assert first - start <= FIRST_ROUND_MB, (start, first, second)
         assert second - first <= SECOND_ROUND_MB, (start, first, second)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)

@@ -45,12 +45,12 @@ import pytest
 import unidic_lite
 
 from search.morph import analyze
-from tests.test_web_server import clean_env, free_port, get
+from tests.test_web_server import get
 from web.server import gunicorn_options
 
 pytestmark = pytest.mark.reliability
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO, blogsearch_serve, clean_env  # noqa: E402
 SECONDS = float(os.environ.get("BLOGSEARCH_SOAK_SECONDS", "40"))
 CLIENTS = 16
 WORKERS = 2
@@ -409,32 +409,22 @@ def await_visibility(port: int, master: int, commit: Commit, committed: float) -
 def production_server(index: Path, query_log: Path, log: Path) -> Iterator[tuple[int, int]]:
     """`blogsearch serve` with production settings, once every worker has
     answered /readyz; yields (port, master pid)."""
-    port = free_port()
-    command = [sys.executable, "-m", "web.cli", "serve", "--index", str(index), "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(WORKERS), "--threads", str(THREADS),
-               "--query-log", str(query_log)]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=REPO, env=clean_env(), stdout=out, stderr=subprocess.STDOUT)
+    ready: set[int | None] = set()
+
+    def every_worker_ready(port: int, proc: subprocess.Popen[bytes]) -> bool:
+        workers = children(proc.pid)
+        if len(workers) >= WORKERS and set(workers) <= ready:
+            return True
+        ready.add(ready_worker(port, workers))
+        return False
+
+    with blogsearch_serve(index, log, "--workers", str(WORKERS), "--threads", str(THREADS),
+                          "--query-log", str(query_log), ready=every_worker_ready, poll=0.05) as (port, proc):
         try:
-            deadline, ready = time.monotonic() + 30, set()
-            while len(workers := children(proc.pid)) < WORKERS or not set(workers) <= ready:
-                assert proc.poll() is None, log.read_text(errors="replace")
-                assert time.monotonic() < deadline, "server did not become ready:\n" + log.read_text()
-                ready.add(ready_worker(port, workers))
-                time.sleep(0.05)
             yield port, proc.pid
         except BaseException:
             print("server log (end):\n" + log.read_text(errors="replace")[-3000:])
             raise
-        finally:
-            proc.terminate()
-            try:
-                returncode = proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise
-    assert returncode == 0, log.read_text(errors="replace")
 
 
 def ready_worker(port: int, workers: list[int]) -> int | None:

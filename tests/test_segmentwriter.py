@@ -18,7 +18,7 @@ from search.posts import load_posts
 from search.schema import make_schema
 from search.segmentwriter import GroupedSegmentWriter
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 
 
 @pytest.fixture(scope="module")

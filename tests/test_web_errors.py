@@ -243,6 +243,40 @@ def test_index_of_another_schema_version_is_503(index_dir: Path, tmp_path: Path)
     _assert_unavailable(client, "--rebuild")
 
 
+def test_index_of_another_schema_version_is_refused_before_its_pickle_is_read(
+        index_dir: Path, tmp_path: Path) -> None:
+    """An index built by a blogsearch whose modules no longer exist (its
+    table of contents pickles `search.analysiz`): blogsearch.json's schema
+    version is checked first, so the answer is the rebuild message, never
+    the ModuleNotFoundError of unpickling it (a 500)."""
+    import gc
+    import shutil
+    import warnings
+
+    from whoosh import index as whoosh_index
+
+    from search.errors import SchemaVersionError
+    from search.schema import open_index
+
+    index = tmp_path / "old-index"
+    shutil.copytree(index_dir, index)
+    (toc,) = index.glob("_MAIN_*.toc")
+    pickled = toc.read_bytes()
+    assert pickled.count(b"search.analysis") > 0
+    toc.write_bytes(pickled.replace(b"search.analysis", b"search.analysiz"))  # same length
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)  # Whoosh leaves the TOC open on errors
+        with pytest.raises(ModuleNotFoundError, match="search.analysiz"):
+            whoosh_index.open_dir(str(index))  # what reading the pickle first gives
+        gc.collect()
+    (index / META_FILE).write_text(json.dumps({"schema_version": 2}), encoding="utf-8")
+    for readonly in (False, True):
+        with pytest.raises(SchemaVersionError, match="schema version 2.*--rebuild"):
+            open_index(index, readonly=readonly)
+    client = create_app({"INDEX": str(index)}).test_client()
+    _assert_unavailable(client, "--rebuild")
+
+
 def test_empty_index_is_not_ready(tmp_path: Path) -> None:
     posts = tmp_path / "posts"
     posts.mkdir()
@@ -266,3 +300,75 @@ def test_unexpected_exception_is_a_json_500_without_details(app: Any, monkeypatc
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "internal_error"
     assert "secret" not in response.get_data(as_text=True)
+
+
+# --- the library's error categories decide the status, in web.errors only ------
+
+def _every_search_error() -> list[type[Any]]:
+    """Every exception class the library defines (imported so each registers)."""
+    import search.cli, search.drafts, search.duplicates, search.indexdir, search.querylog  # noqa: F401, E401
+    from search.errors import SearchError
+
+    found, todo = [], [SearchError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def test_every_library_exception_sits_in_one_category() -> None:
+    from search.errors import Invalid, NotFound, SearchError, TooLarge, Unavailable
+
+    categories = (NotFound, TooLarge, Invalid, Unavailable)
+    for cls in _every_search_error():
+        if cls is SearchError or cls in categories:
+            continue
+        assert sum(issubclass(cls, c) for c in categories) == 1, cls
+
+
+def test_describe_maps_each_category_to_its_status() -> None:
+    from search.drafts import DraftTooLarge
+    from search.errors import (IndexNotFoundError, Invalid, NotFound, PostError, QueryError,
+                               SchemaVersionError, TooLarge, Unavailable)
+    from search.indexdir import IndexBusyError
+    from search.querylog import PeriodError
+    from search.related import PostNotFound
+    from web.errors import describe
+
+    cases = [
+        (NotFound("記事が見つかりません"), 404, "not_found"),
+        (PostNotFound("no post with slug '存在しない記事' is indexed"), 404, "post_not_found"),
+        (TooLarge("本文が長すぎます"), 413, "too_large"),
+        (DraftTooLarge(250_000), 413, "draft_too_large"),
+        (Invalid("検索条件が不正です"), 400, "invalid_request"),
+        (QueryError("per_page must be between 1 and 50"), 400, "invalid_query"),
+        (PeriodError("since 0001-01-01 is out of range"), 400, "invalid_date"),
+        (PostError("記事.md", "no date"), 400, "invalid_post"),
+        (Unavailable("索引を読めません"), 503, "search_unavailable"),
+        (IndexBusyError("another run holds the lock"), 503, "search_unavailable"),
+        (IndexNotFoundError("索引がありません"), 503, "index_unavailable"),
+        (SchemaVersionError("rebuild the index"), 503, "index_unavailable"),
+    ]
+    for exc, status, code in cases:
+        assert describe(exc) == (status, code, str(exc)), exc
+
+
+def test_a_route_that_does_not_catch_post_not_found_answers_404(app: Any) -> None:
+    from search.related import PostNotFound
+
+    @app.get("/api/test-uncaught/<slug>")
+    def uncaught(slug: str) -> Any:
+        raise PostNotFound(f"no post with slug {slug!r} is indexed")
+
+    client = app.test_client()
+    response = client.get("/api/test-uncaught/存在しない記事")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == {
+        "code": "post_not_found", "message": "no post with slug '存在しない記事' is indexed"}
+    # the editor routes no longer catch it by hand either
+    for path in ("/api/related/存在しない記事", "/api/duplicates/存在しない記事"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.get_json()["error"] == {
+            "code": "post_not_found", "message": "no post with slug '存在しない記事' is indexed"}, path

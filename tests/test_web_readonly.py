@@ -26,7 +26,7 @@ import web.server
 from web import create_app
 from web.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO  # noqa: E402
 
 
 def test_app_refuses_an_index_it_can_write(index_dir: Path) -> None:

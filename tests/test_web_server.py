@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -26,18 +25,9 @@ from web.cli import build_parser, main
 from web.server import BlogsearchServer, gunicorn_options
 from web.settings import APP_SETTINGS, SettingsError, resolve
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO, answers, blogsearch_serve, clean_env, free_port  # noqa: F401 (other test files import them from here)
+
 CHANGED_POST = "2025-06-15-linux-file-permissions.md"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("BLOGSEARCH_")}
 
 
 def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, Any]:
@@ -58,33 +48,9 @@ def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) ->
 def running_server(index: Path, log: Path, *args: str, env: dict[str, str] | None = None,
                    ready_path: str = "/readyz") -> Iterator[int]:
     """`blogsearch serve` (2 workers, `args` added) on a free port; `env` added to its environment."""
-    port = free_port()
-    command = [sys.executable, "-m", "web.cli", "serve", "--query-log", "", "--index", str(index),
-               "--host", "127.0.0.1", "--port", str(port), "--workers", "2", *args]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=REPO, env={**clean_env(), **(env or {})}, stdout=out,
-                                stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert proc.poll() is None, log.read_text(errors="replace")
-                try:
-                    if get(port, ready_path)[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "server did not become ready:\n" + log.read_text()
-                time.sleep(0.1)
-            yield port
-        finally:
-            proc.terminate()
-            try:
-                returncode = proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                raise
-    assert returncode == 0, log.read_text(errors="replace")
+    with blogsearch_serve(index, log, "--query-log", "", "--workers", "2", *args, env=env,
+                          ready=lambda port, _proc: answers(port, ready_path)) as (port, _proc):
+        yield port
 
 
 class Hammer(threading.Thread):

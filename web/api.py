@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
@@ -15,10 +14,9 @@ from web.editor import record_search
 from web.errors import ApiError
 from web.http_cache import cacheable
 from web.openapi import openapi_spec
-from web.params import MAX_QUERY_CHARS, parse_search_params
+from web.params import MAX_QUERY_CHARS, int_param, parse_search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 @bp.get("/search")
@@ -43,13 +41,7 @@ def parse_suggest_params(args: MultiDict[str, str]) -> tuple[str, int]:
     if len(q) > MAX_QUERY_CHARS:
         raise ApiError(400, "query_too_long",
                        f"the query is {len(q)} characters long; at most {MAX_QUERY_CHARS} are allowed")
-    raw = args.get("limit", "").strip()
-    if not raw:
-        return q, DEFAULT_SUGGESTIONS
-    if not _NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_SUGGESTIONS:
-        raise ApiError(400, "invalid_limit",
-                       f"limit must be a whole number between 1 and {MAX_SUGGESTIONS}, not {raw[:20]!r}")
-    return q, int(raw)
+    return q, int_param(args, "limit", DEFAULT_SUGGESTIONS, high=MAX_SUGGESTIONS)
 
 
 def suggest_data(q: str, limit: int) -> dict[str, Any]:

@@ -33,17 +33,17 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from search.drafts import DraftTooLarge, parse_draft
+from search.drafts import parse_draft
 from search.duplicates import duplicates_in_draft, duplicates_in_post
 from search.errors import PostError
 from search.query import Searcher
-from search.querylog import PeriodError, QueryLog, QueryLogError, check_day, report
+from search.querylog import QueryLog, QueryLogError, check_day, report
 from search.related import PostNotFound, related_posts, related_to_draft
 from web.data import post_data, shared_searcher
 from web.errors import ApiError
 from web.http_cache import cacheable, no_store
 from web.limits import expensive
-from web.params import SearchParams, date_param
+from web.params import SearchParams, date_param, int_param
 
 DRAFT_MAX_BYTES = 256 * 1024  # request bodies of the draft routes
 DEFAULT_LIMIT = 5
@@ -59,7 +59,6 @@ pages_bp = Blueprint("editor", __name__)
 # Endpoints that read a draft from the request body.
 DRAFT_ENDPOINTS = frozenset({"editor_api.related_draft", "editor.editor_draft"})
 
-_NUMBER = re.compile(r"[0-9]{1,9}")
 _TAG_SEPARATORS = re.compile(r"[,，、\n]+")
 
 
@@ -109,13 +108,7 @@ def record_search(params: SearchParams, result: dict[str, Any] | None) -> None:
 
 
 def parse_limit(args: MultiDict[str, str]) -> int:
-    raw = args.get("limit", "").strip()
-    if not raw:
-        return DEFAULT_LIMIT
-    if not _NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(400, "invalid_limit",
-                       f"limit must be a whole number between 1 and {MAX_LIMIT}, not {raw[:20]!r}")
-    return int(raw)
+    return int_param(args, "limit", DEFAULT_LIMIT, high=MAX_LIMIT)
 
 
 def split_tags(text: str) -> list[str]:
@@ -152,18 +145,12 @@ def _draft_from_markdown() -> tuple[str, str, list[str], list[str]]:
     if not markdown.strip():
         raise ApiError(400, "missing_body", "the request body is empty: send the draft's Markdown")
     try:
-        draft = parse_draft(markdown)
+        draft = parse_draft(markdown)  # DraftTooLarge: 413 (web.errors)
     except PostError as e:
         raise ApiError(400, "invalid_draft", e.reason) from None
-    except DraftTooLarge as e:
-        raise _too_large(e) from None
     if not draft.body.strip() and not draft.title.strip():
         raise ApiError(400, "missing_body", "the draft has neither a title nor any text")
     return draft.title, draft.body, list(draft.tags), list(draft.categories)
-
-
-def _too_large(e: DraftTooLarge) -> ApiError:
-    return ApiError(413, "draft_too_large", str(e))
 
 
 # --- the work (on the worker's editor searcher, under its own lock) -----------
@@ -176,10 +163,8 @@ def _post_reports(slug: str, limit: int, duplicates: bool = True) -> dict[str, A
             out["duplicates"] = duplicates_in_post(searcher, slug).to_dict()
         return out
 
-    try:
-        return shared_searcher().cached(("editor-post", slug, limit, duplicates), work, lane="editor")[1]
-    except PostNotFound:
-        raise ApiError(404, "post_not_found", f"no post with slug {slug!r} is indexed") from None
+    # PostNotFound answers 404 post_not_found (web.errors)
+    return shared_searcher().cached(("editor-post", slug, limit, duplicates), work, lane="editor")[1]
 
 
 def _draft_reports(title: str, body: str, tags: list[str], categories: list[str],
@@ -189,10 +174,8 @@ def _draft_reports(title: str, body: str, tags: list[str], categories: list[str]
         data["duplicates"] = duplicates_in_draft(searcher, body, title).to_dict()
         return data
 
-    try:
-        return shared_searcher().run(work, lane="editor")[1]
-    except DraftTooLarge as e:
-        raise _too_large(e) from None
+    # DraftTooLarge answers 413 draft_too_large (web.errors)
+    return shared_searcher().run(work, lane="editor")[1]
 
 
 # --- JSON API --------------------------------------------------------------------
@@ -228,10 +211,7 @@ def duplicates(slug: str) -> ResponseReturnValue:
     def work(searcher: Searcher) -> dict[str, Any]:
         return duplicates_in_post(searcher, slug).to_dict()
 
-    try:
-        return jsonify(shared_searcher().cached(("duplicates", slug), work, lane="editor")[1])
-    except PostNotFound:
-        raise ApiError(404, "post_not_found", f"no post with slug {slug!r} is indexed") from None
+    return jsonify(shared_searcher().cached(("duplicates", slug), work, lane="editor")[1])
 
 
 # --- pages -------------------------------------------------------------------------
@@ -278,10 +258,8 @@ def editor() -> ResponseReturnValue:
         return render_template("editor.html", form={}, result=None)
     try:
         data = _post_reports(slug, limit)
-    except ApiError as e:
-        if e.status == 404:
-            raise ApiError(404, "not_found", f"no post with slug {slug!r} is indexed") from None
-        raise
+    except PostNotFound:
+        raise ApiError(404, "not_found", f"no post with slug {slug!r} is indexed") from None
     related = data["related"]
     return render_template(
         "editor.html", form={"slug": slug}, source={"kind": "post", "slug": slug, "title": related["title"]},
@@ -311,11 +289,8 @@ def editor_draft() -> ResponseReturnValue:
 @expensive
 def editor_report() -> ResponseReturnValue:
     since, until = date_param(request.args, "since"), date_param(request.args, "until")
-    try:
-        check_day("since", since)
-        check_day("until", until)
-    except PeriodError as e:
-        raise ApiError(400, "invalid_date", str(e)) from None
+    check_day("since", since)  # PeriodError answers 400 invalid_date (web.errors)
+    check_day("until", until)
     if since and until and since > until:
         raise ApiError(400, "invalid_date_range", "since must not be after until")
     log = query_log()

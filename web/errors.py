@@ -10,13 +10,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from search.errors import (
-    IndexNotFoundError,
-    IndexUnreadableError,
-    QueryError,
-    SchemaVersionError,
-    SearchError,
-)
+from search.errors import Invalid, NotFound, SearchError, TooLarge, Unavailable
 
 JSON_PREFIXES = ("/api/", "/healthz", "/readyz")
 
@@ -58,16 +52,29 @@ def describe(exc: BaseException) -> tuple[int, str, str]:
     """(status, code, message) for any exception."""
     if isinstance(exc, ApiError):
         return exc.status, exc.code, exc.message
-    if isinstance(exc, (IndexNotFoundError, IndexUnreadableError, SchemaVersionError)):
-        return 503, "index_unavailable", str(exc)
-    if isinstance(exc, QueryError):
-        return 400, "invalid_query", str(exc)
     if isinstance(exc, SearchError):
-        return 503, "search_unavailable", str(exc)
+        # the library's category decides the status, the class its code
+        return _status(exc), exc.code, str(exc)
     if isinstance(exc, HTTPException) and exc.code:
         code = HTTP_CODES.get(exc.code) or (exc.name or "error").lower().replace(" ", "_")
         return exc.code, code, exc.description or exc.name
     return 500, "internal_error", "the server failed to answer this request"
+
+
+# HTTP status of each category of search.errors; a SearchError outside them is 503.
+CATEGORY_STATUS: tuple[tuple[type[SearchError], int], ...] = (
+    (NotFound, 404),
+    (TooLarge, 413),
+    (Invalid, 400),
+    (Unavailable, 503),
+)
+
+
+def _status(exc: SearchError) -> int:
+    for category, status in CATEGORY_STATUS:
+        if isinstance(exc, category):
+            return status
+    return 503
 
 
 def wants_json() -> bool:

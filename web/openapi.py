@@ -10,6 +10,9 @@ from typing import Any
 
 from search.drafts import MAX_DRAFT_CHARS
 from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
+from web.editor import DEFAULT_LIMIT, DRAFT_MAX_BYTES, MAX_LIMIT
+from web.editor import MAX_TAGS as DRAFT_MAX_TAGS
+from web.guards import MAX_CONTENT_LENGTH, MAX_URL_BYTES
 from web.params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, MAX_TAGS, MAX_VALUE_CHARS
 
 _STR = {"type": "string"}
@@ -64,9 +67,9 @@ def _errors(*bad_request: str, index: bool = True, cacheable: bool = True,
         out["304"] = {"description": "Not modified: the `If-None-Match` ETag is current."}
     out["400"] = _error("A parameter or the URL is invalid", *bad_request, *_URL_CODES)
     out["405"] = _error(method, "method_not_allowed")
-    out["413"] = _error("A request body was sent (at most 4096 bytes are accepted; none is read)",
-                        "payload_too_large")
-    out["414"] = _error("The URL is longer than 4096 bytes", "uri_too_long")
+    out["413"] = _error(f"A request body was sent (at most {MAX_CONTENT_LENGTH} bytes are accepted; "
+                        "none is read)", "payload_too_large")
+    out["414"] = _error(f"The URL is longer than {MAX_URL_BYTES} bytes", "uri_too_long")
     if index:
         out["503"] = _error("The index is missing, being built, unreadable, or from another "
                             "blogsearch version", *_UNAVAILABLE)
@@ -82,8 +85,7 @@ _SEARCH_CODES = ("query_too_long", "value_too_long", "too_many_tags", "invalid_d
 _NOT_FOUND = _error("No post with this slug is indexed", "post_not_found")
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": _text(minLength=1)}
 _LIMIT = _query("limit", "Most related posts to return (`invalid_limit` otherwise).",
-                {"type": "integer", "minimum": 1, "maximum": 20, "default": 5})
-_DRAFT_MAX_BYTES = 256 * 1024  # web.editor.DRAFT_MAX_BYTES (not imported: web.editor imports this package)
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})
 
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -200,7 +202,7 @@ SPEC: dict[str, Any] = {
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Draft"}},
                     "text/markdown": {"schema": {"type": "string", "pattern": _NOT_BLANK,
-                                                 "maxLength": _DRAFT_MAX_BYTES}},
+                                                 "maxLength": DRAFT_MAX_BYTES}},
                 }},
                 "responses": {
                     "200": {"description": "Related posts, tags to add, repeated passages.",
@@ -212,7 +214,7 @@ SPEC: dict[str, Any] = {
                                   "invalid_json", "missing_body", "invalid_tags", "invalid_title",
                                   "invalid_draft", "invalid_limit", *_URL_CODES),
                     "405": _error("Only POST is allowed", "method_not_allowed"),
-                    "413": _error(f"The body is over {_DRAFT_MAX_BYTES} bytes, or the draft over "
+                    "413": _error(f"The body is over {DRAFT_MAX_BYTES} bytes, or the draft over "
                                   f"{MAX_DRAFT_CHARS:,} characters", "payload_too_large", "draft_too_large"),
                     "414": _errors()["414"],
                     "415": _error("Neither `application/json` nor `text/markdown`",
@@ -379,10 +381,10 @@ SPEC: dict[str, Any] = {
                     "title": {"type": "string", "nullable": True, "description": "null is no title."},
                     "body": {"type": "string", "pattern": _NOT_BLANK, "maxLength": MAX_DRAFT_CHARS,
                              "description": "Plain text (Markdown is fine), not only white space."},
-                    "tags": {"anyOf": [{"type": "array", "maxItems": 20, "items": _STR, "nullable": True},
+                    "tags": {"anyOf": [{"type": "array", "maxItems": DRAFT_MAX_TAGS, "items": _STR, "nullable": True},
                                        {"type": "string"}],
                              "description": "Tags already chosen: a list, or one string of tags separated "
-                                            "by commas, 、 or new lines (the first 20 are used); null is none."},
+                                            f"by commas, 、 or new lines (the first {DRAFT_MAX_TAGS} are used); null is none."},
                 },
             },
             "SuggestedTag": {

@@ -120,12 +120,19 @@ def _bad(code: str, message: str) -> ApiError:
     return ApiError(400, code, message)
 
 
-def _number(args: MultiDict[str, str], name: str, default: int) -> int:
+def int_param(args: MultiDict[str, str], name: str, default: int, high: int | None = None) -> int:
+    """An optional whole-number parameter (up to 9 ASCII digits): `default`
+    when absent, else 400 `invalid_<name>` unless it is a number (between 1
+    and `high` when `high` is given). The one integer parser of the web layer."""
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    if not _NUMBER.fullmatch(raw):
-        raise _bad(f"invalid_{name}", f"{name} must be a whole number, not {raw[:20]!r}")
+    if high is None:
+        if not _NUMBER.fullmatch(raw):
+            raise _bad(f"invalid_{name}", f"{name} must be a whole number, not {raw[:20]!r}")
+    elif not _NUMBER.fullmatch(raw) or not 1 <= int(raw) <= high:
+        raise _bad(f"invalid_{name}",
+                   f"{name} must be a whole number between 1 and {high}, not {raw[:20]!r}")
     return int(raw)
 
 
@@ -172,10 +179,10 @@ def parse_search_params(args: MultiDict[str, str] | Mapping[str, str]) -> Search
     sort = args.get("sort", "").strip() or "relevance"
     if sort not in SORTS:
         raise _bad("invalid_sort", f"sort must be 'relevance' or 'date', not {sort[:20]!r}")
-    per_page = _number(args, "per_page", DEFAULT_PER_PAGE)
+    per_page = int_param(args, "per_page", DEFAULT_PER_PAGE)
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise _bad("invalid_per_page", f"per_page must be between 1 and {MAX_PER_PAGE}")
-    page = _number(args, "page", 1)
+    page = int_param(args, "page", 1)
     if page < 1:
         raise _bad("invalid_page", "page must be 1 or more")
     if page * per_page > MAX_RESULT_WINDOW:

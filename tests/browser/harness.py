@@ -11,11 +11,7 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,7 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import REPO, blogsearch_serve, free_port  # noqa: F401 (free_port: the browser tests import it from here)
+
 PAGES = Path(__file__).resolve().parent
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -63,12 +60,6 @@ def chromium_path() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("GET", path, headers=headers or {})
@@ -81,30 +72,9 @@ def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> htt
 @contextmanager
 def blogsearch_server(index: Path, log: Path, port: int, *args: str) -> Iterator[int]:
     """`blogsearch serve` on `port` of 127.0.0.1 until the block ends."""
-    command = [sys.executable, "-m", "web.cli", "serve", "--query-log", "", "--index", str(index), "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "1", "--threads", "4", *args]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BLOGSEARCH_")}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert proc.poll() is None, log.read_text(errors="replace")
-                try:
-                    if http_get(port, "/readyz").status == 200:
-                        break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "server did not become ready:\n" + log.read_text()
-                time.sleep(0.1)
-            yield port
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with blogsearch_serve(index, log, "--query-log", "", "--workers", "1", "--threads", "4", *args,
+                          port=port, check_exit=False) as (port, _proc):
+        yield port
 
 
 def host_csp(blogsearch: str) -> str:
