@@ -24,14 +24,16 @@ from typing import Any
 
 import yaml
 
-from search.errors import SearchError
+from search.errors import Invalid
 from search.options import check_base_url, check_permalink, check_timezone
 
 CONFIG_FILE = "_config.yml"
 
 
-class JekyllConfigError(SearchError):
+class JekyllConfigError(Invalid):
     """A `_config.yml` that cannot be read or holds a value blogsearch cannot use."""
+
+    code = "invalid_site_config"
 
 
 @dataclass

@@ -17,8 +17,8 @@ import yaml
 
 from search.query import Searcher
 from web.cli import build_parser
+from tests.support import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 PLUGIN = REPO / "deploy" / "jekyll" / "_plugins" / "blogsearch.rb"
 WORKFLOW = REPO / "deploy" / "github" / "blogsearch.yml"
 

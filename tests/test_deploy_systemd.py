@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from web.cli import build_parser
+from tests.support import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 UNITS = REPO / "deploy" / "systemd"
 INSTALLED = "/opt/blogsearch/bin/blogsearch"
 

@@ -15,8 +15,8 @@ import pytest
 
 from search.jekyll import JekyllConfigError, config_files, read_config
 from search.query import Searcher
+from tests.support import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 
 POSTS = {
     "2026-01-18-amazon-ai-chip.md": (
