@@ -55,9 +55,9 @@ def writable_paths(index_dir: str | os.PathLike[str]) -> list[Path]:
     """
     given = Path(os.path.abspath(index_dir))
     real, lookups = _lookups(given)
-    if _lstat(real) is not None:  # and, to be sure, every folder above the real path
-        lookups += [(p.parent, p.name) for p in (*reversed(real.parents[:-1]), real)]
     real_stat = _lstat(real)
+    if real_stat is not None:  # and, to be sure, every folder above the real path
+        lookups += [(p.parent, p.name) for p in (*reversed(real.parents[:-1]), real)]
     folder_found = real_stat is not None and stat.S_ISDIR(real_stat.st_mode)
     found = [real] if folder_found and _could_write(real) else []
     for folder, name in reversed(lookups):

@@ -190,7 +190,6 @@ def _build_locked(
     else:
         build_dir = Path(index_dir)
     pool = None
-    finished = False
     try:
         if fresh:
             ix = create_index(build_dir)
@@ -219,16 +218,14 @@ def _build_locked(
             settle_modes(build_dir)
             sync_tree(build_dir)
             swap_in(build_dir, index_dir)
-        finished = True
+        if pool:
+            pool.shutdown(wait=True)
     except BaseException as e:
         if pool:
             _stop_pool(pool, e)
         if fresh:
             shutil.rmtree(build_dir, ignore_errors=True)
         raise
-    finally:
-        if pool and finished:
-            pool.shutdown(wait=True)
     report.seconds = time.perf_counter() - started
     return report
 

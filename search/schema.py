@@ -133,8 +133,17 @@ def _read_meta(path: Path) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-# Whoosh's table of contents of each generation: _MAIN_<generation>.toc
-_TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc\Z")
+# Whoosh's table of contents of the default index, one file per generation.
+_TOC_NAME = re.compile(r"_MAIN_([0-9]+)\.toc")
+
+
+def _toc_generations(path: Path) -> list[int]:
+    """The generations whose table of contents `path` holds, from the file
+    names alone (Whoosh's `FileIndex` and `exists_in` unpickle the newest)."""
+    try:
+        return [int(m.group(1)) for name in os.listdir(path) if (m := _TOC_NAME.fullmatch(name))]
+    except OSError:
+        return []
 
 
 def build_id(index_dir: str | os.PathLike[str]) -> str:
@@ -150,10 +159,7 @@ def index_version(index_dir: str | os.PathLike[str]) -> str:
     finds it, without unpickling the table as `FileIndex` would (0.8 ms,
     10 % of an uncached search)."""
     path = Path(index_dir)
-    try:
-        generations = [int(m.group(1)) for name in os.listdir(path) if (m := _TOC_NAME.match(name))]
-    except OSError:
-        generations = []
+    generations = _toc_generations(path)
     if not generations:
         check_readable(path)  # a folder it cannot list looks empty
         raise IndexNotFoundError(f"no index in {path}")
@@ -210,19 +216,6 @@ def index_exists(index_dir: str | os.PathLike[str]) -> bool:
     return Path(index_dir).is_dir() and index.exists_in(str(index_dir))
 
 
-# Whoosh's table of contents of the default index, one file per generation.
-_TOC_NAME = re.compile(r"_MAIN_([0-9]+)\.toc")
-
-
-def _has_toc(path: Path) -> bool:
-    """Whether `path` holds a table of contents, from the file names alone:
-    `index_exists` reads (unpickles) the newest one."""
-    try:
-        return any(_TOC_NAME.fullmatch(name) for name in os.listdir(path))
-    except OSError:
-        return False
-
-
 def open_index(index_dir: str | os.PathLike[str], readonly: bool = False) -> Index:
     """Open an existing index, checking that this blogsearch can read it.
 
@@ -231,7 +224,7 @@ def open_index(index_dir: str | os.PathLike[str], readonly: bool = False) -> Ind
     check_readable(path)
     # the version first: Whoosh's table of contents is a pickle naming this
     # blogsearch's modules, which another version may not have
-    if not _has_toc(path):
+    if not _toc_generations(path):
         raise IndexNotFoundError(
             f"no index in {path}: build one with `blogsearch index --posts DIR --index {path}`"
         )

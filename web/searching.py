@@ -173,16 +173,13 @@ class SharedSearcher:
             thread.join(timeout)
 
     def _editor_searcher(self) -> Searcher:
-        """Call with the editor lock held: a searcher on the search lane's
-        version, sharing its segment tables."""
+        """Call with the editor lock held: a searcher on the newest version,
+        sharing the search lane's segment tables."""
         with self._lock:
-            current = self._current()
-            version, tables = current.version, current.tables
-        if self._editor is None or self._editor.version != version:
+            tables = self._current().tables  # and the search lane follows a new version
+        if self._editor is None or not self._editor.is_current():
             old, self._editor = self._editor, None
             _close(old)
-            # opens the newest version, which a commit since may have made newer
-            # than the search lane's: the search lane follows on its next request
             self._editor = Searcher(self.index_dir, tables)
         return self._editor
 
