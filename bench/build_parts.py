@@ -31,13 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import unpacked_corpus  # noqa: E402
 from run import build_bigram  # noqa: E402
 
-from search import morph  # noqa: E402
-from search.codec import BlogsearchCodec  # noqa: E402
-from search.indexer import BUILD_GC_THRESHOLD, to_document  # noqa: E402
-from search.passages import passage_terms  # noqa: E402
-from search.posts import SiteConfig, find_post_files, parse_post, posts_root  # noqa: E402
-from search.schema import create_index  # noqa: E402
-from search.segmentwriter import GroupedSegmentWriter  # noqa: E402
+from search.text import morph  # noqa: E402
+from search.index.whoosh.codec import BlogsearchCodec  # noqa: E402
+from search.index.build import BUILD_GC_THRESHOLD  # noqa: E402
+from search.index.schema import to_document  # noqa: E402
+from search.text.passages import passage_terms  # noqa: E402
+from search.ingest.posts import SiteConfig, find_post_files, parse_post, posts_root  # noqa: E402
+from search.index.schema import create_index  # noqa: E402
+from search.index.whoosh.segmentwriter import GroupedSegmentWriter  # noqa: E402
 
 MECAB_FIELDS = ("title", "body", "tags_text")
 

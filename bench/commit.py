@@ -99,7 +99,7 @@ def commit(site: Path, index: Path, n: int, nice: int) -> tuple[float, float]:
     """Change one post and index the site: (the seconds the run took, the
     moment its commit appeared in the index folder, watched every 10 ms —
     the run goes on for a while after it, closing and exiting)."""
-    from search.schema import index_version
+    from search.index.schema import index_version
 
     post = sorted((site / "_posts").glob("*.md"))[n * 37 % 100]
     post.write_text(post.read_text(encoding="utf-8") + f"\n追記 {n}: 変更を加えました。\n", encoding="utf-8")

@@ -60,8 +60,8 @@ def read_queries() -> list[str]:
 def ensure_index() -> Path:
     sys.path.insert(0, str(REPO))
     from search.errors import SearchError
-    from search.indexer import build_index
-    from search.schema import open_index
+    from search import build_index
+    from search.index.schema import open_index
 
     site = unpacked_corpus()
     if site is None:

@@ -61,8 +61,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import CACHE, REPO, corpus_tarball, unpacked_corpus  # noqa: E402
 
-from search.indexer import build_index  # noqa: E402
-from search.query import Searcher  # noqa: E402
+from search import build_index  # noqa: E402
+from search import Searcher  # noqa: E402
 
 JUDGED = REPO / "bench" / "judged"
 CLASSES = ("paraphrase", "question", "keywords", "variant", "kana_romaji", "exact_title")

@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import CACHE, unpacked_corpus  # noqa: E402
 
 from search.errors import SearchError  # noqa: E402
-from search.indexer import build_index  # noqa: E402
-from search.keyterms import count_key_terms  # noqa: E402
-from search.query import Searcher  # noqa: E402
-from search.related import (  # noqa: E402
+from search import build_index  # noqa: E402
+from search.text.keyterms import count_key_terms  # noqa: E402
+from search import Searcher  # noqa: E402
+from search.editorial.related import (  # noqa: E402
     ANALYSED_CHARS,
     MAX_KEY_TERMS,
     Source,

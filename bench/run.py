@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import REPO, unpacked_corpus  # noqa: E402
 
-from search.indexer import build_index  # noqa: E402
-from search.posts import find_post_files, load_posts, posts_root  # noqa: E402
-from search.query import Searcher  # noqa: E402
+from search import build_index  # noqa: E402
+from search.ingest.posts import find_post_files, load_posts, posts_root  # noqa: E402
+from search import Searcher  # noqa: E402
 
 QUERIES = REPO / "bench" / "relevance_queries.tsv"
 

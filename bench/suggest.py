@@ -38,9 +38,10 @@ from corpus import CACHE, REPO, unpacked_corpus  # noqa: E402
 sys.path.insert(0, str(REPO))
 
 from search.errors import SearchError  # noqa: E402
-from search.indexer import build_index  # noqa: E402
-from search.query import Searcher, plan_query  # noqa: E402
-from search.schema import open_index  # noqa: E402
+from search import build_index  # noqa: E402
+from search.query.plan import plan_query  # noqa: E402
+from search import Searcher  # noqa: E402
+from search.index.schema import open_index  # noqa: E402
 from tests.test_reading import READING_QUERIES  # noqa: E402
 
 # words a reader types, keystroke by keystroke, by how they are typed

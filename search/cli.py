@@ -15,26 +15,18 @@ import re
 import sys
 import unicodedata
 from datetime import date
-from typing import Any, Callable, Iterable, NoReturn, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NoReturn, Sequence, TypeVar
 
-from search import querylog
-from search.drafts import read_draft
-from search.duplicates import (
-    TEMPLATE_POSTS,
-    BlogDuplicates,
-    DuplicateReport,
-    blog_duplicates,
-    duplicates_in_draft,
-    duplicates_in_post,
-)
 from search.errors import Invalid, SearchError
-from search.indexer import build_index
-from search.jekyll import CONFIG_FILE, config_files, read_config
-from search.morph import analyze
-from search.options import check_base_url, check_permalink, check_seconds, check_timezone
-from search.posts import DEFAULT_PERMALINK, DEFAULT_TIMEZONE, SiteConfig
-from search.query import Searcher
-from search.related import DraftResult, related_posts, related_to_draft
+from search.ingest.jekyll import CONFIG_FILE, config_files, read_config
+from search.ingest.posts import DEFAULT_PERMALINK, DEFAULT_TIMEZONE, SiteConfig
+from search.settings import check_base_url, check_permalink, check_seconds, check_timezone
+
+if TYPE_CHECKING:
+    from search.editorial.duplicates import BlogDuplicates, DuplicateReport
+
+# Each command imports what it runs, so `blogsearch tokenize` or `--help`
+# loads neither Whoosh nor NumPy (and `serve`, in web.cli, Flask only there).
 
 DEFAULT_INDEX = "index"
 T = TypeVar("T")
@@ -137,7 +129,7 @@ def add_site_options(p: argparse.ArgumentParser, same_as: str = "") -> None:
 
 def site_config(args: argparse.Namespace) -> SiteConfig:
     """The site's URLs and dates: the options, else the Jekyll configuration
-    (`search.jekyll`), else the defaults. Says on stderr which configuration
+    (`search.ingest.jekyll`), else the defaults. Says on stderr which configuration
     file was read."""
     jekyll = read_config(config_files(args.posts, args.config))
     if jekyll.files:
@@ -249,6 +241,8 @@ def _progress(items: Iterable[Any], total: int) -> Iterable[Any]:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from search.index.build import build_index
+
     config = site_config(args)
     try:
         report = build_index(
@@ -270,7 +264,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from search.check import check_index
+    from search.index.check import check_index
 
     config = site_config(args)
     result = check_index(args.posts, args.index, config)
@@ -295,6 +289,8 @@ def _plain(snippet_html: str, tty: bool) -> str:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    from search.query.searcher import Searcher
+
     with Searcher(args.index) as searcher:
         result = searcher.search(args.text, tags=args.tag, page=args.page, per_page=args.limit)
     if args.json:
@@ -311,6 +307,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_tokenize(args: argparse.Namespace) -> int:
+    from search.text.morph import analyze
+
     rows = [
         {"surface": m.surface, "term": m.term, "lemma": m.lemma, "pos": m.pos,
          "reading": m.reading, "kept": m.kept, "start": m.start, "end": m.end}
@@ -344,6 +342,10 @@ def _one_source(args: argparse.Namespace) -> None:
 
 
 def cmd_related(args: argparse.Namespace) -> int:
+    from search.editorial.related import DraftResult, related_posts, related_to_draft
+    from search.ingest.drafts import read_draft
+    from search.query.searcher import Searcher
+
     _one_source(args)
     with Searcher(args.index) as searcher:
         if args.draft:
@@ -367,6 +369,12 @@ def cmd_related(args: argparse.Namespace) -> int:
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
+    from search.editorial.duplicates import (
+        BlogDuplicates, blog_duplicates, duplicates_in_draft, duplicates_in_post,
+    )
+    from search.ingest.drafts import read_draft
+    from search.query.searcher import Searcher
+
     with Searcher(args.index) as searcher:
         if args.draft:
             d = read_draft(args.draft)
@@ -385,6 +393,8 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
 
 
 def _print_blog_duplicates(result: BlogDuplicates) -> None:
+    from search.editorial.duplicates import TEMPLATE_POSTS
+
     print(f"{result.posts} posts checked: {result.with_repeats} repeat paragraphs of their own, "
           f"{result.with_shared} share paragraphs with other posts")
     if result.worst:
@@ -406,6 +416,8 @@ def _print_duplicates(result: DuplicateReport, name: str) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from search.editorial import querylog
+
     result = querylog.report(args.log, args.since, args.until, args.limit, args.timezone)
     if args.json:
         return _print_json(result.to_dict())

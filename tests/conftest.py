@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from search.indexer import build_index
-from search.posts import SiteConfig
+from search import build_index
+from search.ingest.posts import SiteConfig
 
 from tests.support import REPO  # noqa: E402
 POSTS_DIR = REPO / "data" / "posts"

@@ -1,4 +1,4 @@
-"""Tests for search.morph and search.analysis: offsets, positions, normalisation,
+"""Tests for search.text.morph and search.index.analyzers: offsets, positions, normalisation,
 pickling, thread safety, long input and the CJK bigram view.
 
 Invariants are checked over real text (the seed post, every sample post) and a
@@ -20,9 +20,9 @@ from typing import NamedTuple
 
 import pytest
 
-from search.analysis import CjkBigramAnalyzer, JapaneseAnalyzer, bigram_runs
-from search.morph import analyze, term_spans
-from search.plaintext import markdown_to_text
+from search.index.analyzers import CjkBigramAnalyzer, JapaneseAnalyzer, bigram_runs
+from search.text.morph import analyze, term_spans
+from search.ingest.plaintext import markdown_to_text
 
 from tests.support import REPO  # noqa: E402
 POSTS_DIR = REPO / "data" / "posts"
@@ -202,7 +202,7 @@ LONG_PARAGRAPH = (
 
 LONG_INPUT_SCRIPT = r"""
 import json, sys
-from search.morph import analyze
+from search.text.morph import analyze
 paragraph, separator = sys.argv[1], sys.argv[2]
 copies = 3 * 1024 * 1024 // len((paragraph + separator).encode()) + 1
 text = separator.join([paragraph] * copies)
@@ -346,7 +346,7 @@ def test_analyzer_pickles_and_works_in_a_fresh_thread(cls):
     assert expected
 
     data = pickle.dumps(analyzer)
-    assert b"search.analysis" in data
+    assert b"search.index.analyzers" in data
     assert b"Tagger" not in data and b"fugashi" not in data
     clone = pickle.loads(data)
     assert clone == analyzer and type(clone) is cls
@@ -437,8 +437,8 @@ def test_indexing_fast_path_gives_whooshs_postings() -> None:
     Whoosh's generic Characters path, for every post's title and body."""
     from whoosh.formats import Characters
 
-    from search.posts import load_posts
-    from search.schema import MorphCharacters, make_schema
+    from search.ingest.posts import load_posts
+    from search.index.schema import MorphCharacters, make_schema
 
     field = make_schema()["body"]
     assert isinstance(field.format, MorphCharacters)
@@ -456,8 +456,8 @@ def test_bigram_fast_path_gives_whooshs_postings() -> None:
     Whoosh's generic Frequency path, for every post's title and body."""
     from whoosh.formats import Frequency
 
-    from search.posts import load_posts
-    from search.schema import BigramFrequency, make_schema
+    from search.ingest.posts import load_posts
+    from search.index.schema import BigramFrequency, make_schema
 
     generic = Frequency()
     posts = load_posts(POSTS_DIR).posts

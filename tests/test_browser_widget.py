@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from search.indexer import build_index
+from search import build_index
 from tests.browser.harness import (
     ARTIFACTS,
     HOSTILE_POST,

@@ -43,7 +43,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from search.indexer import build_index
+from search import build_index
 from tests.browser.harness import (
     ARTIFACTS,
     blogsearch_server,
@@ -580,7 +580,7 @@ def test_json_html_fields_rendered_with_inner_html(chrome: Browser, site: Site) 
                          attributes=sorted(CLIENT_ATTRIBUTES), text=CLIENT_TEXT, origins=[site.host])
     page.close()
     # This client links to the API's `url` as it is. For a permalink such as
-    # "/\host/x" that is another host's address (search/posts.py makes it;
+    # "/\host/x" that is another host's address (search/ingest/posts.py makes it;
     # reported in issue 6): kept apart, not counted as this page's fault.
     chrome.tally.api_offsite += found.audit["offsite"]
     found.audit["offsite"] = []

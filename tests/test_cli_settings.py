@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import pytest
 
-from search.options import check_base_url
+from search.settings import check_base_url
 
 from tests.support import REPO  # noqa: E402
 POSTS = REPO / "data" / "posts"

@@ -10,10 +10,10 @@ import pytest
 from whoosh import index
 from whoosh.codec.whoosh3 import W3Codec
 
-from search.codec import INLINE_LIMIT, BlogsearchCodec
-from search.indexer import to_document
-from search.posts import load_posts
-from search.schema import make_schema
+from search.index.whoosh.codec import INLINE_LIMIT, BlogsearchCodec
+from search.index.schema import to_document
+from search.ingest.posts import load_posts
+from search.index.schema import make_schema
 
 from tests.support import REPO  # noqa: E402
 
@@ -81,8 +81,8 @@ def test_search_reads_inlined_terms(both: tuple[index.Index, index.Index]) -> No
 def test_incremental_updates_merge_segments_with_inlined_postings(posts_copy: Path, tmp_path: Path) -> None:
     """Whoosh merges small segments on commit by reading their postings back,
     inlined ones included (valueless ID fields too)."""
-    from search.check import check_index
-    from search.indexer import build_index
+    from search.index.check import check_index
+    from search import build_index
 
     index_dir = tmp_path / "index"
     build_index(posts_copy, index_dir, procs=1)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from search.indexer import build_index
-from search.posts import load_posts
-from search.query import Searcher
+from search import build_index
+from search.ingest.posts import load_posts
+from search import Searcher
 
 from tests.support import REPO  # noqa: E402
 sys.path.insert(0, str(REPO / "bench"))
@@ -135,7 +135,7 @@ def test_killing_the_build_kills_its_children_and_frees_the_lock(tmp_path: Path)
     import subprocess
     import time
 
-    from search.indexdir import IndexLock
+    from search.index.storage import IndexLock
 
     site = unpacked_corpus()
     if site is None or not Path("/proc/self/stat").exists():

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-from search.query import Searcher
+from search import Searcher
 from web.cli import build_parser
 from tests.support import REPO
 

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from search.drafts import MAX_DRAFT_CHARS, DraftTooLarge
-from search.duplicates import (
+from search.ingest.drafts import MAX_DRAFT_CHARS, DraftTooLarge
+from search.editorial.duplicates import (
     blog_duplicates,
     duplicates_in_draft,
     duplicates_in_post,
     repeats_within,
 )
-from search.indexer import build_index
-from search.passages import normalize, paragraphs, passage_terms, sentences
-from search.query import Searcher
-from search.related import PostNotFound
+from search import build_index
+from search.text.passages import normalize, paragraphs, passage_terms, sentences
+from search import Searcher
+from search.editorial.related import PostNotFound
 
 from tests.support import REPO  # noqa: E402
 sys.path.insert(0, str(REPO / "bench"))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from search.indexer import build_index
-from search.query import Searcher
+from search import build_index
+from search import Searcher
 from tests.golden_queries import GOLDEN, VARIANTS
 
 POSTS = Path(__file__).resolve().parents[1] / "data" / "posts"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from search.query import Searcher
+from search import Searcher
 from tests.support import REPO
 
 OLD_INDEX = REPO / "tests" / "fixtures" / "index-schema3"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from search import indexer
+from search.index import build as indexer
 from search.errors import IndexNotFoundError, SchemaVersionError, SearchError
-from search.indexer import build_index
-from search.query import Searcher
-from search.schema import META_FILE, open_index
+from search import build_index
+from search import Searcher
+from search.index.schema import META_FILE, open_index
 
 PUBLISHED = 15  # data/posts holds 16 files, one with published: false
 
@@ -121,7 +121,7 @@ def test_parallel_update_equals_serial_update(posts_copy: Path, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Every post changed: the writer processes write new segments, which
     Whoosh merges with the old ones on commit."""
-    from search.check import check_index
+    from search.index.check import check_index
 
     monkeypatch.setattr(indexer, "PARALLEL_MIN_POSTS", 2)
     for name in ("serial", "parallel"):
@@ -253,10 +253,12 @@ def test_dead_writer_process_fails_the_build_and_keeps_the_index(
 
     from whoosh.multiproc import SubWriterTask
 
+    from search.index.whoosh import writers
+
     ix = tmp_path / "ix"
     build_index(posts_copy, ix, procs=1)
     monkeypatch.setattr(indexer, "PARALLEL_MIN_POSTS", 2)
-    monkeypatch.setattr(indexer, "WRITER_BATCH", batch)  # 15 jobs for a queue of 8: it fills up
+    monkeypatch.setattr(writers, "WRITER_BATCH", batch)  # 15 jobs for a queue of 8: it fills up
     monkeypatch.setattr(SubWriterTask, "_process_file", lambda self, *a: os._exit(9))  # "killed"
     fails_and_keeps_the_index(posts_copy, ix, tmp_path, "exited with status 9")
     monkeypatch.undo()
@@ -290,8 +292,8 @@ def test_an_unpublished_file_leaves_its_slug_to_a_published_one(tmp_path: Path) 
     """An unpublished file A and a published file B of the same slug: B is
     the post for the loader, the indexer and `check` alike (the indexer
     refused B as a duplicate of A, and `check` reported B missing forever)."""
-    from search.check import check_index
-    from search.posts import load_posts
+    from search.index.check import check_index
+    from search.ingest.posts import load_posts
 
     posts = tmp_path / "posts"
     posts.mkdir()

@@ -1,4 +1,4 @@
-"""Reading a Jekyll site's _config.yml (search.jekyll, issue 15): a first
+"""Reading a Jekyll site's _config.yml (search.ingest.jekyll, issue 15): a first
 run without options gives the links the blog has, checked against real
 Jekyll; options override the file; `check` agrees with `index`."""
 
@@ -13,8 +13,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from search.jekyll import JekyllConfigError, config_files, read_config
-from search.query import Searcher
+from search.ingest.jekyll import JekyllConfigError, config_files, read_config
+from search import Searcher
 from tests.support import REPO
 
 

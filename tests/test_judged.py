@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search.query import Hit
+from search.query.hits import Hit
 
 from tests.support import REPO  # noqa: E402
 sys.path.insert(0, str(REPO / "bench"))

@@ -1,4 +1,4 @@
-"""Tests for search.posts and search.plaintext: loading Jekyll posts, dates,
+"""Tests for search.ingest.posts and search.ingest.plaintext: loading Jekyll posts, dates,
 URLs, excerpts, Markdown to text, and every kind of bad input file.
 
 Bad files are written to a temporary folder next to one good post: a bad file
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from search.posts import (
+from search.ingest.posts import (
     EXCERPT_CHARS,
     MAX_POST_BYTES,
     LoadResult,
@@ -25,7 +25,7 @@ from search.posts import (
     load_posts,
     post_url,
 )
-from search.plaintext import markdown_to_text
+from search.ingest.plaintext import markdown_to_text
 
 from tests.support import REPO  # noqa: E402
 POSTS_DIR = REPO / "data" / "posts"
@@ -512,6 +512,6 @@ def test_jekyll_site_loads_only_posts(tmp_path):
 def test_permalink_characters_that_are_not_url_path_characters_are_escaped(permalink: str, url: str) -> None:
     from datetime import datetime
 
-    from search.posts import post_url
+    from search.ingest.posts import post_url
 
     assert post_url(permalink, SiteConfig(), "slug", datetime(2025, 1, 1), []) == url

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from search.errors import QueryError
-from search.indexer import build_index
-from search.query import MAX_QUERY_CHARS, Searcher, plan_query
+from search import build_index
+from search.query.plan import MAX_QUERY_CHARS, plan_query
+from search import Searcher
 
 
 @pytest.fixture(scope="module")

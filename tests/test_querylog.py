@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from search.query import MAX_QUERY_CHARS
-from search.querylog import (
+from search.query.plan import MAX_QUERY_CHARS
+from search.editorial.querylog import (
     FIRST_DAY,
     LAST_DAY,
     LOG_NAME,

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from search.indexer import build_index
-from search.query import Searcher, plan_query, reading_chunks
-from search.reading import (
+from search import build_index
+from search.query.plan import plan_query, reading_chunks
+from search import Searcher
+from search.text.reading import (
     ReadingTable,
     is_kana,
     reading_key,

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from search.drafts import MAX_DRAFT_CHARS, DraftTooLarge, parse_draft, read_draft
+from search.ingest.drafts import MAX_DRAFT_CHARS, DraftTooLarge, parse_draft, read_draft
 from search.errors import PostError, SearchError
-from search.keyterms import TITLE_BOOST, count_key_terms
-from search.morph import analyze
-from search.query import Searcher
-from search.related import (
+from search.text.keyterms import TITLE_BOOST, count_key_terms
+from search.text.morph import analyze
+from search import Searcher
+from search.editorial.related import (
     MENTION_WEIGHT,
     MENTIONED_BY_WEIGHT,
     PostNotFound,
@@ -245,7 +245,7 @@ def test_posts_whose_body_mentions_the_source_title_are_mentioned_by(searcher: S
 
 
 def test_title_information_is_the_body_idf_of_each_title_s_words(searcher: Searcher) -> None:
-    from search.related import _stats
+    from search.editorial.related import _stats
 
     scorer = searcher.scorer
     reader = scorer.searcher.reader()
@@ -373,7 +373,7 @@ def test_cli_related_errors(index_dir: Path, tmp_path: Path, capsys) -> None:
 
 
 def test_a_small_blog_still_finds_related_posts(posts_copy: Path, tmp_path: Path) -> None:
-    from search.indexer import build_index
+    from search import build_index
 
     keep = ("aws-trainium2", "microsoft-maia-100", "postgresql-backup")
     for path in posts_copy.glob("*.md"):

@@ -29,11 +29,11 @@ from pathlib import Path
 import pytest
 from whoosh.filedb import filestore
 
-from search.check import check_index
+from search.index.check import check_index
 from search.cli import main
-from search.indexdir import IndexBusyError, IndexLock
-from search.indexer import build_index, indexed_hashes
-from search.schema import open_index
+from search.index.storage import IndexBusyError, IndexLock
+from search.index.build import build_index, indexed_hashes
+from search.index.schema import open_index
 
 pytestmark = pytest.mark.reliability
 # Whoosh leaves its files open when a write fails (writer.cancel() does not
@@ -195,7 +195,7 @@ def test_lock_of_a_killed_indexer_is_not_stale(states: dict, tmp_path: Path) -> 
     ix = tmp_path / "ix"
     shutil.copytree(base / "ix", ix)
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time; from search.indexdir import IndexLock\n"
+                               "import sys, time; from search.index.storage import IndexLock\n"
                                f"IndexLock({str(ix)!r}).__enter__(); print('locked', flush=True); "
                                "time.sleep(60)"], cwd=REPO, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
@@ -215,7 +215,7 @@ def test_a_forked_child_of_the_lock_holder_does_not_hold_the_lock(states: dict, 
     ix = tmp_path / "ix"
     shutil.copytree(base / "ix", ix)
     holder = subprocess.Popen([sys.executable, "-c",
-                               "import os, sys, time; from search.indexdir import IndexLock\n"
+                               "import os, sys, time; from search.index.storage import IndexLock\n"
                                f"IndexLock({str(ix)!r}).__enter__()\n"
                                "if os.fork() == 0:\n"
                                "    os.write(1, b'child\\n')\n"  # its fork hooks have run

@@ -460,8 +460,8 @@ def write_hostile_posts(root: Path, outside: Path) -> tuple[dict[str, bytes], di
 
 CHILD = textwrap.dedent("""
     import json, sys
-    from search.indexer import build_index
-    from search.posts import SiteConfig
+    from search import build_index
+    from search.ingest.posts import SiteConfig
     outcome = {"uncaught": None}
     try:
         report = build_index(sys.argv[1], sys.argv[2], SiteConfig(), procs=1)

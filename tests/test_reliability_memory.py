@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from search.indexer import build_index
-from search.schema import open_index
+from search import build_index
+from search.index.schema import open_index
 from tests.test_reliability_soak import children
 
 from tests.support import REPO, blogsearch_serve  # noqa: E402

@@ -44,7 +44,7 @@ from urllib.parse import quote
 import pytest
 import unidic_lite
 
-from search.morph import analyze
+from search.text.morph import analyze
 from tests.test_web_server import get
 from web.server import gunicorn_options
 

@@ -1,4 +1,4 @@
-"""Tests for search.segments: a searcher of a new index version reuses what
+"""Tests for search.query.segments: a searcher of a new index version reuses what
 its predecessor read from the segments they share, and answers exactly as a
 searcher opened from scratch would (issue 12: commits stalled every worker)."""
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from search.indexer import build_index
-from search.query import Searcher
-from search.related import related_posts, related_to_draft
-from search.segments import SegmentTables
+from search import build_index
+from search import Searcher
+from search.editorial.related import related_posts, related_to_draft
+from search.query.segments import SegmentTables
 
 QUERIES = ["ペンギン", "データベース", "PostgreSQL", "インデックスを設計する", "くーばねてす",
            "GPU不足", "非同期", "バックアップ"]

@@ -12,11 +12,11 @@ from whoosh import index
 from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
-from search.codec import BlogsearchCodec
-from search.indexer import to_document
-from search.posts import load_posts
-from search.schema import make_schema
-from search.segmentwriter import GroupedSegmentWriter
+from search.index.whoosh.codec import BlogsearchCodec
+from search.index.schema import to_document
+from search.ingest.posts import load_posts
+from search.index.schema import make_schema
+from search.index.whoosh.segmentwriter import GroupedSegmentWriter
 
 from tests.support import REPO  # noqa: E402
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from search.snippets import make_snippet, mark_html
+from search.text.snippets import make_snippet, mark_html
 
 FILLER = "これは本文とは関係のない前置きの文章です。" * 30  # 660 characters
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from search.errors import QueryError
-from search.query import Searcher
-from search.suggest import KINDS, MAX_SUGGESTIONS
+from search import Searcher
+from search.query.suggest import KINDS, MAX_SUGGESTIONS
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from search.query import Searcher
+from search import Searcher
 from web.openapi import SPEC
 
 

@@ -11,11 +11,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from search.indexer import build_index
-from search.query import Searcher
+from search import build_index
+from search import Searcher
 from web import create_app
 from web.params import SearchParams, parse_search_params
-from web.pages import page_numbers
+from web.views.pages import page_numbers
 from web.searching import ResultCache, SharedSearcher
 
 PENGUIN = "ペンギン大行進"
@@ -341,7 +341,7 @@ def test_a_slow_editor_request_does_not_hold_up_searches(app: Flask, monkeypatch
     its own lock: a search is answered while one is being computed."""
     import threading
 
-    from web import editor
+    from web.views import editor
 
     computing, release = threading.Event(), threading.Event()
     original = editor.related_to_draft

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from web import create_app
 from web.settings import APP_SETTINGS, SettingsError, parse_origin, resolve
-from web.widget import widget_js_source
+from web.views.widget import widget_js_source
 
 BLOG = "https://blog.example.com"
 DEV = "http://localhost:4000"

@@ -11,13 +11,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from search.drafts import MAX_DRAFT_CHARS
-from search.indexer import build_index
-from search.posts import SiteConfig
-from search.query import Searcher
-from search.related import related_posts
+from search.ingest.drafts import MAX_DRAFT_CHARS
+from search import build_index
+from search.ingest.posts import SiteConfig
+from search import Searcher
+from search.editorial.related import related_posts
 from web import create_app
-from web.editor import DRAFT_MAX_BYTES, mark_terms
+from web.views.editor import DRAFT_MAX_BYTES, mark_terms
 from web.openapi import SPEC
 
 POSTGRES = ("postgresql-backup", "postgresql-index-design")

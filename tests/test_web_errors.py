@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from search.indexer import build_index
-from search.schema import META_FILE
+from search import build_index
+from search.index.schema import META_FILE
 from web import create_app
 
 TEN_KB = "a" * 10 * 1024
@@ -246,7 +246,7 @@ def test_index_of_another_schema_version_is_503(index_dir: Path, tmp_path: Path)
 def test_index_of_another_schema_version_is_refused_before_its_pickle_is_read(
         index_dir: Path, tmp_path: Path) -> None:
     """An index built by a blogsearch whose modules no longer exist (its
-    table of contents pickles `search.analysiz`): blogsearch.json's schema
+    table of contents pickles `search.index.analyzerz`): blogsearch.json's schema
     version is checked first, so the answer is the rebuild message, never
     the ModuleNotFoundError of unpickling it (a 500)."""
     import gc
@@ -256,17 +256,17 @@ def test_index_of_another_schema_version_is_refused_before_its_pickle_is_read(
     from whoosh import index as whoosh_index
 
     from search.errors import SchemaVersionError
-    from search.schema import open_index
+    from search.index.schema import open_index
 
     index = tmp_path / "old-index"
     shutil.copytree(index_dir, index)
     (toc,) = index.glob("_MAIN_*.toc")
     pickled = toc.read_bytes()
-    assert pickled.count(b"search.analysis") > 0
-    toc.write_bytes(pickled.replace(b"search.analysis", b"search.analysiz"))  # same length
+    assert pickled.count(b"search.index.analyzers") > 0
+    toc.write_bytes(pickled.replace(b"search.index.analyzers", b"search.index.analyzerz"))  # same length
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)  # Whoosh leaves the TOC open on errors
-        with pytest.raises(ModuleNotFoundError, match="search.analysiz"):
+        with pytest.raises(ModuleNotFoundError, match="search.index.analyzerz"):
             whoosh_index.open_dir(str(index))  # what reading the pickle first gives
         gc.collect()
     (index / META_FILE).write_text(json.dumps({"schema_version": 2}), encoding="utf-8")
@@ -289,7 +289,7 @@ def test_empty_index_is_not_ready(tmp_path: Path) -> None:
 
 
 def test_unexpected_exception_is_a_json_500_without_details(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from search.query import Searcher
+    from search import Searcher
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ZeroDivisionError("secret detail")
@@ -306,7 +306,7 @@ def test_unexpected_exception_is_a_json_500_without_details(app: Any, monkeypatc
 
 def _every_search_error() -> list[type[Any]]:
     """Every exception class the library defines (imported so each registers)."""
-    import search.cli, search.drafts, search.duplicates, search.indexdir, search.querylog  # noqa: F401, E401
+    import search.cli, search.ingest.drafts, search.editorial.duplicates, search.index.storage, search.editorial.querylog  # noqa: F401, E401
     from search.errors import SearchError
 
     found, todo = [], [SearchError]
@@ -328,12 +328,12 @@ def test_every_library_exception_sits_in_one_category() -> None:
 
 
 def test_describe_maps_each_category_to_its_status() -> None:
-    from search.drafts import DraftTooLarge
+    from search.ingest.drafts import DraftTooLarge
     from search.errors import (IndexNotFoundError, Invalid, NotFound, PostError, QueryError,
                                SchemaVersionError, TooLarge, Unavailable)
-    from search.indexdir import IndexBusyError
-    from search.querylog import PeriodError
-    from search.related import PostNotFound
+    from search.index.storage import IndexBusyError
+    from search.editorial.querylog import PeriodError
+    from search.editorial.related import PostNotFound
     from web.errors import describe
 
     cases = [
@@ -355,7 +355,7 @@ def test_describe_maps_each_category_to_its_status() -> None:
 
 
 def test_a_route_that_does_not_catch_post_not_found_answers_404(app: Any) -> None:
-    from search.related import PostNotFound
+    from search.editorial.related import PostNotFound
 
     @app.get("/api/test-uncaught/<slug>")
     def uncaught(slug: str) -> Any:

@@ -19,8 +19,8 @@ from typing import Iterator
 
 import pytest
 
-from search.indexdir import IndexWritableError, writable_paths
-from search.indexer import build_index
+from search.index.storage import IndexWritableError, writable_paths
+from search import build_index
 from tests.test_web_server import clean_env, free_port, get
 import web.server
 from web import create_app
@@ -199,7 +199,7 @@ def nobody_python() -> tuple[str, dict[str, str]] | None:
                                           env | {"PYTHONPATH": sysconfig.get_paths()["purelib"]})]
     for exe, exe_env in candidates:
         try:
-            probe = subprocess.run([exe, "-c", "import fugashi, flask, whoosh, search.query, web"],
+            probe = subprocess.run([exe, "-c", "import fugashi, flask, whoosh, search.query.searcher, web"],
                                    cwd=REPO, env=exe_env, user=NOBODY, group=NOBODY, extra_groups=[],
                                    capture_output=True)
         except OSError:
@@ -241,8 +241,8 @@ def shared(tmp_path: Path) -> Iterator[Path]:
 
 SEARCH_AND_CHECK = """
 import json, sys
-from search.indexdir import writable_paths
-from search.query import Searcher
+from search.index.storage import writable_paths
+from search import Searcher
 with Searcher(sys.argv[1]) as searcher:
     result = searcher.search("サーバーの監視")
     print(json.dumps({"total": result.total, "slugs": [hit.slug for hit in result.hits],
@@ -349,7 +349,7 @@ def test_serve_read_only_on_an_index_it_cannot_read_exits_2_in_one_line(shared: 
 
 WRITABLE = """
 import json, sys
-from search.indexdir import writable_paths
+from search.index.storage import writable_paths
 print(json.dumps({path: [str(p) for p in writable_paths(path)] for path in sys.argv[1:]}))
 """
 

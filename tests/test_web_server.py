@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 from gunicorn.workers.gthread import ThreadWorker
 
-from search.indexer import build_index
+from search import build_index
 from web import create_app
 from web.cli import build_parser, main
 from web.server import BlogsearchServer, gunicorn_options

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from search.query import Searcher
-from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
+from search import Searcher
+from search.query.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from web.openapi import SPEC
 
 

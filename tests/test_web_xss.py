@@ -13,9 +13,9 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
-from search.indexer import build_index
+from search import build_index
 from web import create_app
-from web.pages import safe_href
+from web.views.pages import safe_href
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'

@@ -1,63 +1,20 @@
 """The web face of blogsearch: JSON API, search pages, health checks.
 
-`create_app(config)` builds the Flask application; `blogsearch serve`
-(web.cli, web.server) runs it under gunicorn.
+`create_app(config)` (web.app) builds the Flask application; `blogsearch
+serve` (web.cli, web.server) runs it under gunicorn. Importing `web` loads
+no Flask: the command line's other commands do not need it.
 """
 
 from __future__ import annotations
 
-from importlib import metadata
-from typing import Any, Mapping
+from typing import Any
 
-from flask import Flask
-
-from search.indexdir import require_read_only
-from web import api, health, pages, widget
-from web.cors import register_cors
-from web.editor import register_editor
-from web.errors import register_error_handlers
-from web.guards import register_guards
-from web.params import MAX_QUERY_CHARS
-from web.searching import SharedSearcher
-from web.security import register_security
-from web.settings import APP_SETTINGS, resolve
+__all__ = ["create_app"]
 
 
-def _app_version() -> str:
-    try:
-        return metadata.version("blogsearch")
-    except metadata.PackageNotFoundError:
-        return "dev"
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from web.app import create_app
 
-
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """The Flask application. Settings missing from `config` come from
-    `BLOGSEARCH_*` environment variables, then defaults (see web.settings);
-    other keys (TESTING, ...) go to Flask's config as given."""
-    config = dict(config or {})
-    app = Flask(__name__)
-    app.config.update(config)
-    app.config.update(resolve(APP_SETTINGS, config))
-    app.config.setdefault("APP_VERSION", _app_version())
-    if app.config["READ_ONLY"]:
-        require_read_only(app.config["INDEX"])  # before anything opens the index
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
-    app.extensions["blogsearch"] = SharedSearcher(app.config["INDEX"], app.config["CACHE_SIZE"])
-
-    register_guards(app)
-    register_error_handlers(app)
-    register_cors(app)
-    register_security(app)
-    register_editor(app)  # after register_guards: draft routes get a larger body limit
-    app.register_blueprint(api.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(widget.bp)
-
-    @app.context_processor
-    def limits() -> dict[str, Any]:
-        return {"max_query_chars": MAX_QUERY_CHARS}
-
-    return app
+        return create_app
+    raise AttributeError(f"module 'web' has no attribute {name!r}")

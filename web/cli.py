@@ -13,10 +13,6 @@ import sys
 from typing import Sequence
 
 from search import cli as search_cli
-from search.errors import SearchError
-from search.indexdir import require_read_only
-from search.query import Searcher
-from search.schema import check_readable
 from web.settings import APP_SETTINGS, SERVER_SETTINGS, Setting, SettingsError, resolve
 
 READ_ONLY = next(s for s in APP_SETTINGS if s.name == "READ_ONLY")
@@ -65,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from search.errors import SearchError
+    from search.index.schema import check_readable
+    from search.index.storage import require_read_only
+    from search import Searcher
     from web.server import gunicorn_options, is_loopback, serve
 
     try:  # every setting the workers' create_app reads, checked here: one line, not a traceback per worker

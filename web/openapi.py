@@ -8,10 +8,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from search.drafts import MAX_DRAFT_CHARS
-from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
-from web.editor import DEFAULT_LIMIT, DRAFT_MAX_BYTES, MAX_LIMIT
-from web.editor import MAX_TAGS as DRAFT_MAX_TAGS
+from search.ingest.drafts import MAX_DRAFT_CHARS
+from search.query.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
+from web.views.editor import DEFAULT_LIMIT, DRAFT_MAX_BYTES, MAX_LIMIT
+from web.views.editor import MAX_TAGS as DRAFT_MAX_TAGS
 from web.guards import MAX_CONTENT_LENGTH, MAX_URL_BYTES
 from web.params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, MAX_TAGS, MAX_VALUE_CHARS
 

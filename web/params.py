@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
-from search import query
+from search.query import plan, searcher
 from web.errors import ApiError
 
-MAX_QUERY_CHARS = query.MAX_QUERY_CHARS  # 256; longer queries are refused
-MAX_PER_PAGE = query.MAX_PER_PAGE  # 50
-MAX_RESULT_WINDOW = query.MAX_RESULT_WINDOW  # page × per_page ≤ 1000
+MAX_QUERY_CHARS = plan.MAX_QUERY_CHARS  # 256; longer queries are refused
+MAX_PER_PAGE = searcher.MAX_PER_PAGE  # 50
+MAX_RESULT_WINDOW = searcher.MAX_RESULT_WINDOW  # page × per_page ≤ 1000
 DEFAULT_PER_PAGE = 10
 MAX_TAGS = 10
 MAX_VALUE_CHARS = 100  # a tag, category or author

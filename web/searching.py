@@ -11,7 +11,7 @@ opening and warming it in a background thread and is answered from the
 current version, as are the requests after it, until the new one is ready;
 then it replaces the old one between two requests. The new searcher shares
 what was read from the segments the two versions have in common
-(`search.segments`), so after an ordinary commit the warm-up reads only the
+(`search.query.segments`), so after an ordinary commit the warm-up reads only the
 new segment (0.2 s for ja-docs instead of 1.8 s).
 
 Expensive editor requests (drafts, duplicates) run on a second searcher of
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Hashable, TypeVar
 
-from search.query import Searcher
+from search import Searcher
 from web.errors import ApiError
 
 T = TypeVar("T")

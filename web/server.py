@@ -52,7 +52,7 @@ from gunicorn.http2 import negotiation
 from gunicorn.workers.gthread import _DEFER, ThreadWorker
 from werkzeug.exceptions import BadRequest, RequestTimeout
 
-from web import create_app
+from web.app import create_app
 from web.errors import JSON_PREFIXES
 
 LIMIT_REQUEST_LINE = 8190  # gunicorn's maximum; the app itself refuses URLs over 4096 bytes

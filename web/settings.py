@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
-from search.options import check_base_url, check_timezone
-from search.posts import DEFAULT_TIMEZONE
+from search.settings import check_base_url, check_timezone
+from search.ingest.posts import DEFAULT_TIMEZONE
 
 ENV_PREFIX = "BLOGSEARCH_"
 DEFAULT_PORTS = {"http": 80, "https": 443}

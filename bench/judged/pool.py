@@ -36,7 +36,7 @@ from corpus import CACHE, unpacked_corpus  # noqa: E402
 
 from quality import cached_index  # noqa: E402
 
-from search.query import Searcher  # noqa: E402
+from search import Searcher  # noqa: E402
 
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆ー]+")
 ASCII_WORD = re.compile(r"[a-z0-9_]+")

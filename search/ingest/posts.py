@@ -1,0 +1,358 @@
+"""Loading Jekyll posts: files, front matter, dates, slugs and URLs.
+
+`load_posts(folder)` never raises for a bad file: each problem becomes a
+`PostError` naming the file and the reason, and every other post loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+from search.errors import PostError
+from search.ingest.frontmatter import read_front_matter, text_value, word_list
+from search.ingest.plaintext import markdown_to_text
+
+POST_SUFFIXES = (".md", ".markdown")
+MAX_POST_BYTES = 4 * 1024 * 1024
+EXCERPT_CHARS = 120
+DEFAULT_TIMEZONE = "Asia/Tokyo"
+DEFAULT_PERMALINK = "date"
+# Jekyll's built-in permalink styles.
+PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+
+# The placeholders `post_url` fills, and the other placeholders of Jekyll's
+# post URLs (Jekyll::Drops::UrlDrop), which it does not.
+PERMALINK_PLACEHOLDERS = (
+    "year", "month", "day", "hour", "minute", "second", "i_month", "i_day", "short_year",
+    "y_day", "week", "short_day", "title", "slug", "categories", "output_ext",
+)
+JEKYLL_ONLY_PLACEHOLDERS = (
+    "name", "path", "collection", "slugified_categories", "short_month", "long_month",
+    "long_day", "w_year", "w_day",
+)
+_PLACEHOLDER = re.compile(r":([a-z_]+)")  # as Jekyll reads a template (Jekyll::URL)
+
+_FILENAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
+_TZ_SUFFIX = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2})$")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """How posts become URLs and dates. Read at the edges, passed in."""
+
+    base_url: str = ""
+    permalink: str = DEFAULT_PERMALINK
+    timezone: str = DEFAULT_TIMEZONE
+
+    def __post_init__(self) -> None:
+        check_permalink(self.permalink)
+
+    def fingerprint(self) -> str:
+        return f"{self.base_url}\x1f{self.permalink}\x1f{self.timezone}"
+
+
+@dataclass
+class Post:
+    slug: str
+    path: str  # relative to the posts folder
+    title: str
+    date: datetime  # timezone-aware
+    url: str
+    body: str  # plain text
+    excerpt: str
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    author: str = ""
+    hash: str = ""  # changes when the file or the site configuration changes
+
+
+@dataclass
+class LoadResult:
+    posts: list[Post]
+    errors: list[PostError]
+    skipped: list[str]  # unpublished posts (relative paths)
+
+
+def posts_root(folder: str | os.PathLike[str]) -> Path:
+    """The folder to read posts from: a site's `_posts/` or the folder itself."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise PostError(str(root), "not a folder")
+    jekyll = root / "_posts"
+    return jekyll if jekyll.is_dir() else root
+
+
+def find_post_files(root: Path) -> Iterator[Path]:
+    """Post files under `root`, sorted; hidden folders and `_site` skipped."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "_site")
+        for name in sorted(filenames):
+            if name.endswith(POST_SUFFIXES) and not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+@dataclass
+class PostFile:
+    """A candidate post file as the walk found it: its bytes and hash, or
+    why it cannot be read."""
+
+    path: Path
+    relpath: str  # relative to the posts root, with forward slashes
+    slug: str
+    data: bytes | None = None  # None when it cannot be read
+    hash: str = ""  # file_hash of data
+    error: PostError | None = None
+
+
+def walk_post_files(root: Path, config: SiteConfig) -> Iterator[PostFile]:
+    """Every candidate post file under `root` in walk order, read: the one
+    walk of the posts folder that the loader, the indexer and `check` share.
+    Which file of a slug is the post is decided with SlugOwners."""
+    for path in find_post_files(root):
+        relpath = path.relative_to(root).as_posix()
+        slug = slug_of(path)[0]
+        try:
+            data = read_post_bytes(path, root)
+        except PostError as e:
+            yield PostFile(path, relpath, slug, error=e)
+            continue
+        except OSError as e:
+            yield PostFile(path, relpath, slug, error=PostError(str(path), e.strerror or str(e)))
+            continue
+        yield PostFile(path, relpath, slug, data, file_hash(data, relpath, config))
+
+
+class SlugOwners:
+    """Which file of a slug is its post, decided the same way everywhere.
+
+    Give `claim` the files in walk order, once each one's state is known,
+    except unpublished files: those claim nothing, so a published file of
+    the same slug after them is the post. The first file to claim a slug
+    owns it (a published post, or a file that cannot be read or parsed: an
+    indexed older version of it stays); every later one is a duplicate."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, Path] = {}
+
+    def claim(self, file: PostFile) -> PostError | None:
+        """None if `file` owns its slug, else the duplicate-slug error."""
+        owner = self._owners.setdefault(file.slug, file.path)
+        if owner == file.path:
+            return None
+        return PostError(str(file.path), f"slug {file.slug!r} is already used by {owner}")
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._owners
+
+
+def file_hash(data: bytes, relpath: str, config: SiteConfig) -> str:
+    h = hashlib.sha1(data)
+    h.update(f"\x00{relpath}\x00{config.fingerprint()}".encode())
+    return h.hexdigest()
+
+
+def slug_of(path: Path) -> tuple[str, date | None]:
+    """Jekyll's slug (filename without date and extension) and the filename date."""
+    stem = path.stem
+    m = _FILENAME.match(stem)
+    if not m:
+        return stem, None
+    try:
+        return m.group(4), date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return stem, None
+
+
+def read_post_bytes(path: Path, root: Path) -> bytes:
+    """The raw bytes of a post file, refusing links out of the folder and huge files."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise PostError(str(path), f"symbolic link to {target}, outside the posts folder")
+    size = path.stat().st_size
+    if size > MAX_POST_BYTES:
+        raise PostError(
+            str(path), f"file is {size:,} bytes, over the limit of {MAX_POST_BYTES:,} bytes"
+        )
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def parse_post(data: bytes, path: Path, relpath: str, config: SiteConfig) -> Post | None:
+    """A post from a file's bytes; None if it is unpublished. Raises PostError."""
+    where = str(path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise PostError(where, f"not valid UTF-8 (byte {e.start})") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    meta, content = read_front_matter(text, where)
+    if meta.get("published") is False:
+        return None
+    slug, file_date = slug_of(path)
+    tz = ZoneInfo(config.timezone)
+    when = _post_date(meta.get("date"), file_date, tz, where)
+    categories = word_list(meta.get("categories", meta.get("category")))
+    tags = word_list(meta.get("tags", meta.get("tag")))
+    title = text_value(meta.get("title")) or slug.replace("-", " ")
+    body = markdown_to_text(content)
+    excerpt = text_value(meta.get("excerpt")) or derive_excerpt(body)
+    url = post_url(meta.get("permalink"), config, slug, when.astimezone(tz), categories)
+    return Post(
+        slug=slug,
+        path=relpath,
+        title=title,
+        date=when,
+        url=url,
+        body=body,
+        excerpt=excerpt,
+        tags=tags,
+        categories=categories,
+        author=text_value(meta.get("author")),
+        hash=file_hash(data, relpath, config),
+    )
+
+
+def _post_date(value: Any, file_date: date | None, tz: ZoneInfo, where: str) -> datetime:
+    if value is None or value == "":
+        if file_date is None:
+            raise PostError(where, "no date: give `date:` in the front matter or name the file YYYY-MM-DD-slug.md")
+        return datetime.combine(file_date, time(), tz)
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tz)
+    text = str(value).strip()
+    m = _TZ_SUFFIX.search(text)
+    if m and m.group(1) != "Z" and ":" not in m.group(1):
+        text = text[: m.start()] + m.group(1)[:3] + ":" + m.group(1)[3:]
+    elif m:
+        text = text[: m.start()] + m.group(1)
+    try:
+        parsed = datetime.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        raise PostError(where, f"unreadable date {value!r} (use YYYY-MM-DD HH:MM:SS +0900)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def derive_excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first paragraph, cut after a sentence end near `limit` characters."""
+    for paragraph in body.split("\n\n"):
+        paragraph = " ".join(paragraph.split())
+        if not paragraph:
+            continue
+        if len(paragraph) <= limit:
+            return paragraph
+        cut = 0
+        for m in _SENTENCE_END.finditer(paragraph, 0, limit + 1):
+            cut = m.start()
+        return paragraph[:cut] if cut >= limit // 3 else paragraph[:limit] + "…"
+    return ""
+
+
+def check_permalink(value: Any) -> str:
+    """The site's permalink setting: one of Jekyll's styles, or a pattern
+    whose placeholders `post_url` fills (with at least one, or every post
+    would get the same URL). Raises ValueError naming what is wrong."""
+    pattern = str(value).strip()
+    if pattern in PERMALINK_STYLES:
+        return pattern
+    styles = ", ".join(PERMALINK_STYLES)
+    known = " ".join(f":{p}" for p in PERMALINK_PLACEHOLDERS)
+    names = _PLACEHOLDER.findall(pattern)
+    if not names:
+        raise ValueError(f"{pattern!r} is neither a permalink style ({styles}) nor a pattern with "
+                         f"placeholders such as /:categories/:year/:month/:day/:title/ "
+                         f"(known placeholders: {known})")
+    for name in names:
+        # as Jekyll: in `/:month_:day` the key may end before the underscore
+        if name in PERMALINK_PLACEHOLDERS or (name.endswith("_") and name[:-1] in PERMALINK_PLACEHOLDERS):
+            continue
+        what = ("a Jekyll placeholder blogsearch does not support" if name.rstrip("_") in JEKYLL_ONLY_PLACEHOLDERS
+                else "an unknown placeholder")
+        raise ValueError(f"{pattern!r}: :{name} is {what}; known placeholders: {known}")
+    return pattern
+
+
+def post_url(
+    permalink: Any,
+    config: SiteConfig,
+    slug: str,
+    when: datetime,
+    categories: list[str],
+) -> str:
+    """The post's URL: front matter `permalink`, else the site's pattern."""
+    pattern = text_value(permalink) or config.permalink
+    pattern = PERMALINK_STYLES.get(pattern, pattern)
+    quote = lambda s: urllib.parse.quote(s, safe="")  # noqa: E731
+    values = {
+        "year": f"{when.year:04d}",
+        "short_year": f"{when.year % 100:02d}",
+        "month": f"{when.month:02d}",
+        "i_month": str(when.month),
+        "day": f"{when.day:02d}",
+        "i_day": str(when.day),
+        "y_day": f"{when.timetuple().tm_yday:03d}",
+        "week": f"{when.isocalendar().week:02d}",
+        "short_day": when.strftime("%a"),
+        "hour": f"{when.hour:02d}",
+        "minute": f"{when.minute:02d}",
+        "second": f"{when.second:02d}",
+        "title": quote(slug),
+        "slug": quote(slug),
+        "categories": "/".join(quote(c.lower()) for c in categories),
+        "output_ext": ".html",
+    }
+    path = re.sub(
+        r":(output_ext|short_year|i_month|i_day|y_day|short_day|categories|year|month|day|week|hour|minute|second|title|slug)",
+        lambda m: values[m.group(1)],
+        pattern,
+    )
+    # Percent-encode what is not a URL path character, as Jekyll does: a
+    # backslash, tab or new line would make browsers read `/\\host/x` as
+    # another site's `//host/x`.
+    path = urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~%")
+    path = "/" + re.sub(r"/{2,}", "/", path).lstrip("/")
+    return config.base_url.rstrip("/") + path
+
+
+def load_posts(folder: str | os.PathLike[str], config: SiteConfig | None = None) -> LoadResult:
+    """Every post under `folder`; bad files become errors, never exceptions."""
+    config = config or SiteConfig()
+    root = posts_root(folder)
+    result = LoadResult([], [], [])
+    owners = SlugOwners()
+    for file in walk_post_files(root, config):
+        try:
+            if file.error:
+                raise file.error
+            assert file.data is not None
+            post = parse_post(file.data, file.path, file.relpath, config)
+        except PostError as e:
+            result.errors.append(e)
+            owners.claim(file)
+            continue
+        if post is None:
+            result.skipped.append(file.relpath)
+            continue
+        duplicate = owners.claim(file)
+        if duplicate:
+            result.errors.append(duplicate)
+            continue
+        result.posts.append(post)
+    return result

@@ -1,0 +1,102 @@
+"""Result pages: the hits of a page with highlighted titles and snippets,
+and the result's facet counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from whoosh.searching import Searcher as WhooshSearcher
+
+from search.index.schema import StoredPost
+from search.query.plan import QueryPlan
+from search.query.rank import Scorer
+from search.text.snippets import make_snippet, mark_html
+
+FACET_FIELDS = ("tags", "categories")
+MAX_FACET_VALUES = 30
+
+
+@dataclass
+class Hit:
+    slug: str
+    url: str
+    title: str
+    title_html: str
+    date: str
+    tags: list[str]
+    categories: list[str]
+    author: str
+    excerpt: str
+    score: float
+    snippet_html: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit] = field(default_factory=list)
+    # counts over the whole result set, not the page: {"tags": [{"value", "count"}], ...};
+    # every facet field is there, empty when nothing was asked
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {f: [] for f in FACET_FIELDS})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "facets": self.facets,
+        }
+
+
+def facets(scorer: Scorer, mask: np.ndarray, limit: int | None = MAX_FACET_VALUES
+           ) -> dict[str, list[dict[str, Any]]]:
+    """Tag and category counts over the documents of `mask`, most frequent first."""
+    return {
+        name: [{"value": v, "count": c} for v, c in scorer.facet_counts(name, mask)[:limit]]
+        for name in FACET_FIELDS
+    }
+
+
+def make_hits(searcher: WhooshSearcher, scorer: Scorer, docnums: list[int],
+              scores: np.ndarray, plan: QueryPlan) -> list[Hit]:
+    """The hits for `docnums` (in that order), the plan's words marked."""
+    title_spans = _spans(scorer, "title", docnums, plan)
+    body_spans = _spans(scorer, "body", docnums, plan)
+    weights = {t.text: scorer.idf("body", t.text) * t.weight for t in plan.all_terms}
+    hits = []
+    for d in docnums:
+        post = StoredPost.from_fields(searcher.stored_fields(d))
+        hits.append(Hit(
+            slug=post.slug,
+            url=post.url,
+            title=post.title,
+            title_html=mark_html(post.title, title_spans[d]),
+            date=post.date,
+            tags=post.tags,
+            categories=post.categories,
+            author=post.author,
+            excerpt=post.excerpt,
+            score=round(float(scores[d]), 4),
+            snippet_html=make_snippet(post.body, body_spans[d], weights),
+        ))
+    return hits
+
+
+def _spans(scorer: Scorer, fieldname: str, docnums: list[int], plan: QueryPlan
+           ) -> dict[int, list[tuple[int, int, str]]]:
+    """Character spans of the plan's terms in a stored field, per document."""
+    spans: dict[int, list[tuple[int, int, str]]] = {d: [] for d in docnums}
+    for term in plan.all_terms:
+        for d, chars in scorer.char_spans(fieldname, term.text, docnums).items():
+            spans[d].extend((a, b, term.text) for a, b in chars)
+    return spans

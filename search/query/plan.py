@@ -1,0 +1,171 @@
+"""What a reader's query asks for: its words, the character-bigram runs
+searched for recall, and the words its kana or romaji chunks are read as.
+
+Building a plan (`plan_query`) needs no index except for the readings
+(`search.text.reading.ReadingTable`); running it is `search.query.rank`.
+Nothing a reader types raises: odd input gives an empty plan.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from search.index.analyzers import bigram_runs
+from search.text.morph import SUFFIX_MARK, analyze
+from search.text.reading import MAX_READING_CHARS, ReadingTable, Segment, is_kana, kata_to_hira, to_katakana
+
+MAX_QUERY_CHARS = 256  # longer queries are cut (the web layer refuses them)
+MAX_QUERY_TERMS = 32
+# Words readers add to questions that say little about the topic.
+GENERIC_TERMS = frozenset(
+    {"方法", "場合", "仕方", "やり方", "手順", "教える", "知る", "分かる", "思う", "欲しい",
+     "良い", "必要", "可能", "出来る", "使う", "使用", "利用", "行う", "何", "どう", "どの",
+     "見る", "時", "中", "上", "下", "前", "後", "ため", "もの", "よう", "について"}
+)
+GENERIC_WEIGHT = 0.2
+# Words found through the reading of a kana or romaji chunk (こうそくか → 高速,
+# ~化) score at this share, so posts with the words as typed come first.
+READING_WEIGHT = 0.5
+READING_ALTERNATIVE = 0.5  # further candidates of one reading (after the best)
+MAX_READING_CHUNKS = 4
+_ROMAJI_CHUNK = re.compile(r"[A-Za-z][A-Za-z'-]+")
+
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    text: str  # the normalised index term
+    surface: str  # as the reader typed it
+    weight: float  # 1.0, or less for generic words
+
+
+@dataclass(frozen=True)
+class ReadingGroup:
+    """The words a kana or romaji chunk of the query may be read as, beyond
+    the chunk's own words: one tuple of candidates per segment of its reading."""
+
+    chunk: str
+    segments: tuple[tuple[QueryTerm, ...], ...]
+    runs: tuple[tuple[str, ...], ...]  # bigrams of the best reading written out
+
+    @property
+    def terms(self) -> tuple[QueryTerm, ...]:
+        return tuple(t for segment in self.segments for t in segment)
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    text: str
+    terms: tuple[QueryTerm, ...]
+    ngram_runs: tuple[tuple[str, ...], ...]
+    readings: tuple[ReadingGroup, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms and not self.ngram_runs and not self.readings
+
+    @property
+    def all_terms(self) -> tuple[QueryTerm, ...]:
+        """The query's words and the words found through readings (for highlighting)."""
+        seen = {t.text for t in self.terms}
+        extra = []
+        for group in self.readings:
+            for t in group.terms:
+                if t.text not in seen:
+                    seen.add(t.text)
+                    extra.append(QueryTerm(t.text, t.surface, t.weight * READING_WEIGHT))
+        return self.terms + tuple(extra)
+
+
+def clean_text(text: str) -> str:
+    """What is left of a reader's query after removing what cannot be searched."""
+    text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
+
+
+def term_weight(lemma: str, term: str) -> float:
+    """How much a query word says about the topic (generic words little)."""
+    if lemma in GENERIC_TERMS or term in GENERIC_TERMS:
+        return GENERIC_WEIGHT
+    return 1.0
+
+
+def plan_query(text: str, readings: ReadingTable | None = None) -> QueryPlan:
+    """The terms and n-gram runs to search for; never raises.
+
+    With `readings` (the index's `ReadingTable`), chunks typed in kana or
+    romaji also search the words they are read as (see `reading_groups`).
+    """
+    text = clean_text(text)
+    terms: dict[str, QueryTerm] = {}
+    for m in analyze(text):
+        if m.kept and m.term not in terms and len(terms) < MAX_QUERY_TERMS:
+            terms[m.term] = QueryTerm(m.term, m.surface, term_weight(m.lemma, m.term))
+    if terms and all(t.weight < 1.0 for t in terms.values()):
+        terms = {k: QueryTerm(t.text, t.surface, 1.0) for k, t in terms.items()}
+    runs = tuple(tuple(r) for r in bigram_runs(text)[:8])
+    groups = reading_groups(text, readings, set(terms)) if readings is not None else ()
+    return QueryPlan(text, tuple(terms.values()), runs, groups)
+
+
+def reading_chunks(text: str) -> list[str]:
+    """The chunks of a cleaned query worth reading (NFKC-folded): all kana,
+    or ASCII letters that are clean romaji. Cheap: no index needed."""
+    chunks = []
+    for chunk in text.split()[:MAX_QUERY_TERMS]:
+        chunk = unicodedata.normalize("NFKC", chunk)  # ｺｳｿｸｶ, ｋｏｕｓｏｋｕｋａ
+        if 2 <= len(chunk) <= MAX_READING_CHARS and (
+            is_kana(chunk) or (_ROMAJI_CHUNK.fullmatch(chunk) and to_katakana(chunk))
+        ):
+            chunks.append(chunk)
+    return chunks[:MAX_READING_CHUNKS]
+
+
+def reading_groups(text: str, readings: ReadingTable, own: set[str]) -> tuple[ReadingGroup, ...]:
+    """The words each kana or romaji chunk is read as, other than the query's
+    `own` words; romaji only when the index lacks it as typed (``python``
+    stays python, ``kousokuka`` is read こうそくか)."""
+    groups = []
+    for chunk in reading_chunks(text):
+        if chunk.isascii() and chunk.lower() in readings.vocabulary:
+            continue
+        kata = to_katakana(chunk)
+        if not kata:
+            continue
+        # particles and auxiliaries MeCab finds (in hiragana) may be left out
+        skippable = [(m.start, m.end) for m in analyze(kata_to_hira(kata)) if not m.kept]
+        segments = readings.segment(kata, skippable)
+        group = _reading_group(chunk, kata, segments, own)
+        if group is not None:
+            groups.append(group)
+    return tuple(groups)
+
+
+def _reading_group(
+    chunk: str, kata: str, segments: list[Segment], own: set[str]
+) -> ReadingGroup | None:
+    candidates = []
+    for segment in segments:
+        # the best reading at full weight, homophones less; the query's own words are scored already
+        words = tuple(
+            QueryTerm(w, chunk, 1.0 if i == 0 else READING_ALTERNATIVE)
+            for i, w in enumerate(segment.terms) if w not in own
+        )
+        if words:
+            candidates.append(words)
+    if not candidates:
+        return None  # the chunk's own words are all its reading gives
+    # the best reading written out, block by block of adjacent segments (高速化)
+    blocks: list[list[str]] = []
+    end = -1
+    for segment in segments:
+        adjacent = segment.start == end or (segment.start == end + 1 and kata[end] == "ー")
+        if not blocks or not adjacent:
+            blocks.append([])
+        blocks[-1].append(segment.terms[0].lstrip(SUFFIX_MARK))
+        end = segment.end
+    runs = tuple(tuple(r) for block in blocks for r in bigram_runs("".join(block)))
+    return ReadingGroup(chunk, tuple(candidates), runs[:4])

@@ -1,0 +1,269 @@
+"""Turning what a reader typed into ranked, highlighted results.
+
+A thin façade over one index generation: `search.query.plan` builds the
+query, `search.query.rank` scores it, `search.query.hits` makes the page.
+Ranking: BM25F over an OR of every content word of the
+query (title × 2, tags × 2, body × 1), plus a low-weight character-bigram
+clause per kanji/katakana run for recall; then a coverage bonus rewards
+posts that contain more of the query's words (weighted by rarity). A post
+lacking one of the words can still rank first. Nothing a reader types
+raises: odd input yields an empty result.
+
+Chunks typed in kana or romaji (こうそくか, kousokuka) also search the
+words their reading splits into (高速, ~化; see `search.text.reading`), as one
+more query word scored at READING_WEIGHT, so posts with the kana as typed
+come first. Completions (`Searcher.suggest`) live in `search.query.suggest`.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from datetime import datetime
+from typing import Any, Sequence
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.searching import Searcher as WhooshSearcher
+
+from search.errors import IndexUnreadableError, QueryError, SearchError
+from search.index.schema import StoredPost, build_id, date_value, index_version, open_index
+from search.query.hits import FACET_FIELDS, SearchResult, facets, make_hits
+from search.query.plan import QueryPlan, clean_text, plan_query, reading_chunks
+from search.query.rank import FIELD_BOOSTS, Scorer, score_plan
+from search.query.segments import SegmentTables
+from search.query.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, reading_table
+from search.text.reading import ReadingTable
+
+MAX_PER_PAGE = 50
+MAX_RESULT_WINDOW = 1000  # page * per_page may not go past this
+
+
+def filter_query(
+    tags: Sequence[str] = (),
+    category: str | None = None,
+    author: str | None = None,
+) -> wq.Query | None:
+    """Restrictions every result must satisfy (all tags must match); dates
+    are filtered on the `date` column (`Searcher._allowed`)."""
+    parts: list[wq.Query] = [wq.Term("tags", t) for t in tags if t]
+    if category:
+        parts.append(wq.Term("categories", category))
+    if author:
+        parts.append(wq.Term("author", author))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+class Searcher:
+    """Searches one index folder; `refresh()` moves to its newest version."""
+
+    def __init__(self, index_dir: str | os.PathLike[str],
+                 tables: SegmentTables | None = None) -> None:
+        self.index_dir = index_dir
+        # what was read from each segment, shared with this index's later
+        # generations (`successor`): a commit re-reads only its new segments
+        self.tables = tables if tables is not None else SegmentTables()
+        self._open()
+
+    def _open(self) -> None:
+        build = build_id(self.index_dir)  # read first: a swap in between is seen later
+        ix = open_index(self.index_dir, readonly=True)  # searching never writes
+        searcher = ix.searcher()
+        generation = searcher.reader().generation()
+        version = f"{build}.{ix.latest_generation() if generation is None else generation}"
+        try:
+            scorer = Scorer(searcher, self.tables)
+        except BaseException:
+            searcher.close()
+            raise
+        self._searcher: WhooshSearcher = searcher
+        # a Searcher dropped without close() still closes its files (quietly,
+        # not through the file objects' ResourceWarning when collected)
+        self._finalizer = weakref.finalize(self, searcher.close)
+        self._scorer = scorer
+        self._readings: ReadingTable | None = None  # built on first need, per generation
+        self._completions: Completions | None = None
+        self.version = version  # changes with every commit and every rebuild
+
+    def close(self) -> None:
+        """Release the index files now; a closed Searcher cannot search again.
+
+        Each open segment file holds a file descriptor and, once a commit or
+        rebuild has deleted the file, its disk space. So every object of this
+        version is dropped here, not whenever this Searcher happens to be
+        collected.
+        """
+        searcher = vars(self).pop("_searcher", None)  # None: closed already
+        vars(self).pop("_scorer", None)
+        self._readings = self._completions = None
+        if searcher is not None:
+            self._finalizer.detach()
+            searcher.close()
+
+    def is_current(self) -> bool:
+        """Whether this is the newest commit or rebuild of the index (a
+        directory listing: cheap enough for every request)."""
+        try:
+            return index_version(self.index_dir) == self.version
+        except IndexUnreadableError:
+            raise  # a new worker could not open it either: say so, not answer from an old version
+        except (SearchError, OSError):
+            return True  # nothing newer can be opened now
+
+    def successor(self) -> "Searcher":
+        """A new Searcher on the newest version of the index, sharing what
+        this one read from the segments the two have in common. Raises
+        SearchError or OSError when it cannot be opened."""
+        return Searcher(self.index_dir, self.tables)
+
+    def refresh(self) -> bool:
+        """Switch to the newest commit or rebuild of the index; True if it changed.
+
+        The new version is opened afresh (Whoosh's own refresh would keep
+        segment readers with their old deletions). If it cannot be opened
+        (a rebuild being swapped in), the current version keeps answering.
+        """
+        try:
+            if index_version(self.index_dir) == self.version:
+                return False
+            old, old_finalizer = self._searcher, self._finalizer
+            self._open()
+        except (SearchError, OSError):
+            return False
+        old_finalizer.detach()
+        old.close()
+        self.tables.keep(self._scorer.segment_ids)
+        return True
+
+    def warm(self) -> None:
+        """Load what every query needs (field lengths, facet tables) up front."""
+        if self.doc_count == 0:
+            return  # nothing to load (and Whoosh has no columns to read)
+        sc = self._scorer
+        for fieldname in ("title", "body", "tags_text", "title_ngram", "body_ngram"):
+            sc.lengths(fieldname)
+        for fieldname in FACET_FIELDS:
+            sc.keyword_pairs(fieldname)
+        self.completions()  # and with it the reading table
+
+    def reading_table(self) -> ReadingTable:
+        """Readings of this generation's words (built once, on first need)."""
+        if self._readings is None:
+            self._readings = reading_table(self._scorer)
+        return self._readings
+
+    def completions(self) -> Completions:
+        """Completion tables of this generation (built once, on first need)."""
+        if self._completions is None:
+            self._completions = Completions(self._scorer, self.reading_table())
+        return self._completions
+
+    def suggest(self, text: str, limit: int = 8) -> SuggestResult:
+        """Titles, tags and words completing what a reader is typing, most
+        frequent first. Never raises on `text`."""
+        if not 1 <= limit <= MAX_SUGGESTIONS:
+            raise QueryError(f"limit must be between 1 and {MAX_SUGGESTIONS}")
+        text = clean_text(text)
+        return SuggestResult(text, self.completions().suggest(text, limit))
+
+    def plan(self, text: str) -> QueryPlan:
+        """`plan_query` with this index's readings when the query needs them:
+        a kana chunk, or romaji the index does not have as typed (so ``AI``
+        or ``data`` never build the reading table)."""
+        reader = self._searcher.reader()
+        for chunk in reading_chunks(clean_text(text)):
+            word = chunk.lower()
+            if not (chunk.isascii() and any((f, word) in reader for f in FIELD_BOOSTS)):
+                return plan_query(text, self.reading_table())
+        return plan_query(text)
+
+    def __enter__(self) -> "Searcher":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def generation(self) -> int:
+        return int(self.version.rsplit(".", 1)[1])
+
+    @property
+    def scorer(self) -> Scorer:
+        """Postings and statistics of the current version (changes on refresh)."""
+        return self._scorer
+
+    @property
+    def doc_count(self) -> int:
+        return self._searcher.doc_count()
+
+    def search(
+        self,
+        text: str,
+        *,
+        tags: Sequence[str] = (),
+        category: str | None = None,
+        author: str | None = None,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 10,
+    ) -> SearchResult:
+        """Ranked results for a reader's query. Never raises on `text`."""
+        if sort not in ("relevance", "date"):
+            raise QueryError(f"sort must be 'relevance' or 'date', not {sort!r}")
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        if page < 1 or page * per_page > MAX_RESULT_WINDOW:
+            raise QueryError(
+                f"page must be at least 1 and page × per_page at most {MAX_RESULT_WINDOW}"
+            )
+        plan = self.plan(text)
+        flt = filter_query(tags, category, author)
+        result = SearchResult(plan.text, 0, page, per_page)
+        if plan.empty and flt is None and date_from is None and date_to is None:
+            return result  # nothing asked
+        allowed = self._allowed(flt, date_from, date_to)
+        if plan.empty:
+            scores = allowed.astype(np.float32)
+        else:
+            scores = score_plan(self._scorer, plan)
+            scores[~allowed] = 0.0
+        matches = np.flatnonzero(scores > 0)
+        result.total = len(matches)
+        result.facets = facets(self._scorer, scores > 0)
+        if sort == "date" or plan.empty:
+            order = matches[np.argsort(-self._scorer.dates()[matches], kind="stable")]
+        else:
+            order = matches[np.argsort(-scores[matches], kind="stable")]
+        page_docs = order[(page - 1) * per_page : page * per_page]
+        result.hits = make_hits(self._searcher, self._scorer, [int(d) for d in page_docs], scores, plan)
+        return result
+
+    def tags(self) -> dict[str, list[dict[str, Any]]]:
+        """Every tag and category with the number of posts that have it."""
+        return facets(self._scorer, self._scorer.live, limit=None)
+
+    def post(self, slug: str) -> dict[str, Any] | None:
+        """One post's metadata (no body), or None if the slug is not indexed."""
+        docnum = self._searcher.document_number(slug=slug)
+        if docnum is None:
+            return None
+        return StoredPost.from_fields(self._searcher.stored_fields(docnum)).summary()
+
+    def _allowed(
+        self, flt: wq.Query | None, date_from: datetime | None = None, date_to: datetime | None = None
+    ) -> np.ndarray:
+        """The live documents that pass the filters (dates inclusive; naive means UTC)."""
+        allowed = self._scorer.live.copy()
+        if flt is not None:
+            matching = np.zeros_like(allowed)
+            matching[list(self._searcher.docs_for_query(flt))] = True
+            allowed &= matching
+        if date_from is not None:
+            allowed &= self._scorer.dates() >= date_value(date_from)
+        if date_to is not None:
+            allowed &= self._scorer.dates() <= date_value(date_to)
+        return allowed

@@ -1,0 +1,1 @@
+"""The routes: JSON API, search pages, editor pages, health checks, widget."""
