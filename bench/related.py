@@ -152,8 +152,8 @@ def main() -> int:
 
     with Searcher(index_dir) as searcher:
         searcher.warm()
-        ws = searcher._scorer.searcher  # noqa: SLF001 (the Whoosh searcher, for more_like)
-        scorer = searcher._scorer  # noqa: SLF001
+        ws = searcher.snapshot.searcher  # noqa: SLF001 (the Whoosh searcher, for more_like)
+        snapshot = searcher._scorer  # noqa: SLF001
 
         def docnum(slug: str) -> int:
             return ws.document_number(slug=slug)
@@ -172,7 +172,7 @@ def main() -> int:
                 title_terms = count_key_terms(f["title"], "") if fields is None else ()
                 source = Source(terms_of(f), docnum=d, title_terms=title_terms)
                 kwargs = {"fields": fields} if fields else {}
-                ranked = rank_related(scorer, source, K, False, mentions=mentions, **kwargs)[0]
+                ranked = rank_related(snapshot, source, K, False, mentions=mentions, **kwargs)[0]
                 return [p.slug for p in ranked]
             return run
 

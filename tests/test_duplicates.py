@@ -211,7 +211,7 @@ def test_seed_post_repeats_are_found_where_they_are(seed) -> None:
 
 
 def _body(searcher: Searcher, slug: str) -> str:
-    ws = searcher._scorer.searcher  # noqa: SLF001
+    ws = searcher.snapshot.searcher  # noqa: SLF001
     return ws.stored_fields(ws.document_number(slug=slug))["body"]
 
 

@@ -246,6 +246,6 @@ def test_words_the_index_has_never_build_the_table(index_dir: Path) -> None:
     with Searcher(index_dir) as fresh:
         fresh.search("AI")
         fresh.search("Kubernetes 高速化")
-        assert fresh._readings is None  # noqa: SLF001
+        assert not fresh.snapshot.built("readings")
         fresh.search("kousokuka")
-        assert fresh._readings is not None  # noqa: SLF001
+        assert fresh.snapshot.built("readings")

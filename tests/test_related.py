@@ -208,17 +208,17 @@ REMOTE_WORK_DRAFT = (
 
 
 def docnum_of(searcher: Searcher, slug: str) -> int:
-    return searcher.scorer.searcher.document_number(slug=slug)
+    return searcher.snapshot.searcher.document_number(slug=slug)
 
 
 def title_of(searcher: Searcher, slug: str) -> str:
-    return searcher.scorer.searcher.stored_fields(docnum_of(searcher, slug))["title"]
+    return searcher.snapshot.searcher.stored_fields(docnum_of(searcher, slug))["title"]
 
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_a_title_s_own_words_mention_its_post_most(searcher: Searcher, slug: str) -> None:
-    scorer = searcher.scorer
-    share, contributions = title_mentions(scorer, count_key_terms(title_of(searcher, slug), ""), 4)
+    snapshot = searcher.snapshot
+    share, contributions = title_mentions(snapshot, count_key_terms(title_of(searcher, slug), ""), 4)
     mine = docnum_of(searcher, slug)
     assert 0 < share[mine] <= MENTION_WEIGHT + 1e-6
     assert share[mine] == share.max() and (share <= MENTION_WEIGHT + 1e-6).all()
@@ -229,28 +229,28 @@ def test_a_title_s_own_words_mention_its_post_most(searcher: Searcher, slug: str
 def test_a_title_of_content_words_only_named_in_full_gets_the_whole_weight(
     searcher: Searcher, slug: str
 ) -> None:
-    share, _ = title_mentions(searcher.scorer, count_key_terms(title_of(searcher, slug), ""), 4)
+    share, _ = title_mentions(searcher.snapshot, count_key_terms(title_of(searcher, slug), ""), 4)
     assert share[docnum_of(searcher, slug)] == pytest.approx(MENTION_WEIGHT)
 
 
 def test_posts_whose_body_mentions_the_source_title_are_mentioned_by(searcher: Searcher) -> None:
-    scorer = searcher.scorer
+    snapshot = searcher.snapshot
     title_terms = count_key_terms("PostgreSQLのバックアップ", "")
-    share, _ = mentioned_by(scorer, title_terms, 4)
+    share, _ = mentioned_by(snapshot, title_terms, 4)
     assert share[docnum_of(searcher, "postgresql-backup")] == pytest.approx(MENTIONED_BY_WEIGHT)
     assert (share <= MENTIONED_BY_WEIGHT + 1e-6).all()
-    for d in range(scorer.doc_count_all):
-        body = {m.term for m in analyze(scorer.searcher.stored_fields(d)["body"]) if m.kept}
+    for d in range(snapshot.doc_count_all):
+        body = {m.term for m in analyze(snapshot.searcher.stored_fields(d)["body"]) if m.kept}
         assert (share[d] > 0) == bool(body & {"postgresql", "バックアップ"})
 
 
 def test_title_information_is_the_body_idf_of_each_title_s_words(searcher: Searcher) -> None:
     from search.editorial.related import _stats
 
-    scorer = searcher.scorer
-    reader = scorer.searcher.reader()
-    n = scorer.doc_count
-    information = _stats(scorer).title_information(scorer)
+    snapshot = searcher.snapshot
+    reader = snapshot.searcher.reader()
+    n = snapshot.doc_count
+    information = _stats(snapshot).title_information(snapshot)
     for slug in SLUGS:
         words = {m.term for m in analyze(title_of(searcher, slug)) if m.kept}
         df = [reader.doc_frequency("body", w) or reader.doc_frequency("title", w) for w in words]
@@ -260,10 +260,10 @@ def test_title_information_is_the_body_idf_of_each_title_s_words(searcher: Searc
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_text_similarity_is_a_share_of_an_ideal_post(searcher: Searcher, slug: str) -> None:
-    scorer = searcher.scorer
-    stored = scorer.searcher.stored_fields(docnum_of(searcher, slug))
-    selected = select_terms(scorer, key_terms(stored["title"], stored["body"]), own=True)
-    text, contributions = text_scores(scorer, selected)
+    snapshot = searcher.snapshot
+    stored = snapshot.searcher.stored_fields(docnum_of(searcher, slug))
+    selected = select_terms(snapshot, key_terms(stored["title"], stored["body"]), own=True)
+    text, contributions = text_scores(snapshot, selected)
     assert 0 < text.max() <= 1.0
     assert all((s > 0).all() and (s <= 1.0).all() for _, _, s in contributions)
 
@@ -278,14 +278,14 @@ def test_a_draft_naming_a_post_in_passing_finds_it_and_says_why(searcher: Search
 
 def test_mentions_of_titles_raise_the_post_they_name(searcher: Searcher) -> None:
     # postgresql-index-design names PostgreSQL, the subject of postgresql-backup's title
-    scorer = searcher.scorer
-    stored = scorer.searcher.stored_fields(docnum_of(searcher, "postgresql-index-design"))
+    snapshot = searcher.snapshot
+    stored = snapshot.searcher.stored_fields(docnum_of(searcher, "postgresql-index-design"))
     source = Source(key_terms(stored["title"], stored["body"]),
                     docnum=docnum_of(searcher, stored["slug"]),
                     title_terms=count_key_terms(stored["title"], ""))
 
     def score_of_backup(mentions: bool) -> float:
-        ranked, _ = rank_related(scorer, source, 14, use_tags=False, mentions=mentions)
+        ranked, _ = rank_related(snapshot, source, 14, use_tags=False, mentions=mentions)
         return next(p.score for p in ranked if p.slug == "postgresql-backup")
 
     assert score_of_backup(True) > score_of_backup(False)

@@ -35,9 +35,9 @@ def answers(searcher: Searcher) -> dict:
 
 
 def _all_posts(searcher: Searcher) -> list[dict]:
-    stored = searcher.scorer.searcher
-    return [stored.stored_fields(int(d)) for d in range(searcher.scorer.doc_count_all)
-            if searcher.scorer.live[d]]
+    stored = searcher.snapshot.searcher
+    return [stored.stored_fields(int(d)) for d in range(searcher.snapshot.doc_count_all)
+            if searcher.snapshot.live[d]]
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_successor_answers_like_a_fresh_searcher_and_reads_only_new_segments(
     build_index(site, index, procs=1)
     old = Searcher(index)
     before = answers(old)
-    old_segments = set(old.scorer.segment_ids)
+    old_segments = set(old.snapshot.segment_ids)
 
     first = sorted(site.glob("*.md"))[3]
     if change == "edit":
@@ -74,8 +74,8 @@ def test_successor_answers_like_a_fresh_searcher_and_reads_only_new_segments(
     fresh = Searcher(index)
     assert after == answers(fresh)  # reuse changes nothing a reader or editor sees
     assert after != before
-    kept = old_segments & set(successor.scorer.segment_ids)
-    new_segments = set(successor.scorer.segment_ids) - old_segments
+    kept = old_segments & set(successor.snapshot.segment_ids)
+    new_segments = set(successor.snapshot.segment_ids) - old_segments
     assert kept and len(new_segments) <= 1
     # the segments the versions share were not read again: their tables came
     # from memory (only the postings of words the old version never looked
@@ -93,11 +93,11 @@ def test_tables_keep_only_open_segments(site: Path, tmp_path: Path) -> None:
     build_index(site, index, procs=1)
     searcher = Searcher(index)
     answers(searcher)
-    first_segments = set(searcher.scorer.segment_ids)
+    first_segments = set(searcher.snapshot.segment_ids)
     build_index(site, index, rebuild=True, procs=1)  # every segment replaced
     assert searcher.refresh()
     answers(searcher)
-    assert searcher.tables.segments() == set(searcher.scorer.segment_ids)
+    assert searcher.tables.segments() == set(searcher.snapshot.segment_ids)
     assert not first_segments & searcher.tables.segments()
     searcher.close()
 

@@ -157,12 +157,12 @@ class SharedSearcher:
             self._changed()
             self.switches += 1
             _close(current)
-        successor.tables.keep(successor.scorer.segment_ids + self._editor_segments())
+        successor.tables.keep(successor.snapshot.segment_ids + self._editor_segments())
 
     def _editor_segments(self) -> list[str]:
         editor = self._editor
         try:
-            return editor.scorer.segment_ids if editor is not None else []
+            return editor.snapshot.segment_ids if editor is not None else []
         except AttributeError:  # closed meanwhile
             return []
 

@@ -38,7 +38,8 @@ from search.text.passages import (
 )
 from search.query.searcher import Searcher
 from search.editorial.related import PostNotFound
-from search.query.rank import Scorer
+from search.index.schema import StoredPost
+from search.query.snapshot import Snapshot
 
 MIN_REPEAT_CHARS = 30  # normalised characters; shorter paragraphs are headings and markers
 NEAR_JACCARD = 0.8
@@ -93,13 +94,12 @@ class DuplicateReport:
 
 def duplicates_in_post(searcher: Searcher, slug: str, across: bool = True) -> DuplicateReport:
     """Repeated paragraphs of an indexed post, and passages it shares with others."""
-    scorer = searcher.scorer
-    docnum = scorer.searcher.document_number(slug=slug)
+    snapshot = searcher.snapshot
+    docnum = snapshot.docnum(slug)
     if docnum is None:
         raise PostNotFound(f"no post with slug {slug!r} is indexed")
-    stored = scorer.searcher.stored_fields(docnum)
-    return check_text(stored.get("body", ""), scorer if across else None, slug,
-                      stored.get("title", ""), docnum)
+    post = snapshot.stored(docnum)
+    return check_text(post.body, snapshot if across else None, slug, post.title, docnum)
 
 
 def duplicates_in_draft(
@@ -111,16 +111,16 @@ def duplicates_in_draft(
     Raises DraftTooLarge.
     """
     draft = make_draft(title, body)
-    return check_text(draft.body, searcher.scorer if searcher else None, "", draft.title)
+    return check_text(draft.body, searcher.snapshot if searcher else None, "", draft.title)
 
 
 def check_text(
-    text: str, scorer: Scorer | None, slug: str = "", title: str = "", docnum: int | None = None
+    text: str, snapshot: Snapshot | None, slug: str = "", title: str = "", docnum: int | None = None
 ) -> DuplicateReport:
     paras = paragraphs(text)
     report = DuplicateReport(slug, title, len(paras), repeats_within(text, paras, slug))
-    if scorer is not None:
-        report.shared = shared_with_posts(scorer, text, paras, slug, docnum)
+    if snapshot is not None:
+        report.shared = shared_with_posts(snapshot, text, paras, slug, docnum)
     return report
 
 
@@ -204,18 +204,18 @@ def _repeat(
 
 
 def shared_with_posts(
-    scorer: Scorer, text: str, paras: list[Paragraph], slug: str = "", docnum: int | None = None
+    snapshot: Snapshot, text: str, paras: list[Paragraph], slug: str = "", docnum: int | None = None
 ) -> list[Repeat]:
     """Paragraphs of `text` that other posts contain, whole or by a long sentence."""
     shared: list[Repeat] = []
-    bodies = _Bodies(scorer)
+    bodies = _Bodies(snapshot)
     for p in paras:
         if len(p.key) < MIN_INDEXED_CHARS:
             continue
         terms = [PARAGRAPH_PREFIX + passage_hash(p.key)]
         terms += [SENTENCE_PREFIX + passage_hash(k) for k in sentence_keys(text, p)]
         docs: dict[int, None] = {}
-        posts_of = scorer.column_terms("passages")
+        posts_of = snapshot.column_terms("passages")
         for term in terms:
             docs.update((int(d), None) for d in posts_of.get(term, ()) if d != docnum)
         for d in list(docs)[:MAX_OTHER_POSTS]:
@@ -236,15 +236,15 @@ class _Other:
 class _Bodies:
     """Other posts' paragraphs, read once per check."""
 
-    def __init__(self, scorer: Scorer) -> None:
-        self.scorer = scorer
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
         self._cache: dict[int, _Other] = {}
 
     def _load(self, docnum: int) -> _Other:
         if docnum not in self._cache:
-            stored = self.scorer.searcher.stored_fields(docnum)
-            paras = [p for p in paragraphs(stored.get("body", "")) if len(p.key) >= MIN_REPEAT_CHARS]
-            self._cache[docnum] = _Other(stored["slug"], {p.key: p for p in paras},
+            post = self.snapshot.stored(docnum)
+            paras = [p for p in paragraphs(post.body) if len(p.key) >= MIN_REPEAT_CHARS]
+            self._cache[docnum] = _Other(post.slug, {p.key: p for p in paras},
                                          [(p, p.grams()) for p in paras])
         return self._cache[docnum]
 
@@ -299,13 +299,12 @@ def blog_duplicates(searcher: Searcher, limit: int = 20) -> BlogDuplicates:
     Passages found in more than TEMPLATE_POSTS posts are templates (licence
     notes, footers) and are not counted as copies.
     """
-    scorer = searcher.scorer
-    copied = _copied_passages(scorer)
+    snapshot = searcher.snapshot
+    copied = _copied_passages(snapshot)
     result = BlogDuplicates(0, 0, 0)
     lines = []
-    for docnum in map(int, scorer.live.nonzero()[0]):
-        stored = scorer.searcher.stored_fields(docnum)
-        line = _post_line(stored, copied)
+    for docnum in map(int, snapshot.live.nonzero()[0]):
+        line = _post_line(snapshot.stored(docnum), copied)
         result.posts += 1
         result.with_repeats += line.repeated > 0
         result.with_shared += line.shared > 0
@@ -316,16 +315,16 @@ def blog_duplicates(searcher: Searcher, limit: int = 20) -> BlogDuplicates:
     return result
 
 
-def _copied_passages(scorer: Scorer) -> set[str]:
+def _copied_passages(snapshot: Snapshot) -> set[str]:
     """Passage terms found in two posts or more, but not in more than TEMPLATE_POSTS."""
-    return {t for t, docs in scorer.column_terms("passages").items() if 2 <= len(docs) <= TEMPLATE_POSTS}
+    return {t for t, docs in snapshot.column_terms("passages").items() if 2 <= len(docs) <= TEMPLATE_POSTS}
 
 
-def _post_line(stored: dict[str, Any], copied: set[str]) -> PostDuplicates:
-    body = stored.get("body", "")
+def _post_line(post: StoredPost, copied: set[str]) -> PostDuplicates:
+    body = post.body
     paras = paragraphs(body)
     repeats = repeats_within(body, paras)
-    line = PostDuplicates(stored["slug"], stored.get("title", ""), stored.get("url", ""),
+    line = PostDuplicates(post.slug, post.title, post.url,
                           len(paras), len(repeats), sum(r.chars for r in repeats), 0, 0)
     for p in paras:
         if len(p.key) < MIN_INDEXED_CHARS:

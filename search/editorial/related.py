@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import math
 import unicodedata
-import weakref
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -53,7 +52,8 @@ from search.ingest.drafts import make_draft
 from search.errors import NotFound
 from search.text.keyterms import KeyTerm, count_key_terms
 from search.query.searcher import Searcher
-from search.query.rank import K1, Scorer, bm25_idf
+from search.query.rank import K1, bm25, bm25_idf, idf
+from search.query.snapshot import Snapshot
 
 ANALYSED_CHARS = 5_000  # of a body: key terms come from the title and this much text
 MAX_KEY_TERMS = 150  # heaviest key terms looked up in the index (then MAX_QUERY_TERMS kept)
@@ -134,16 +134,15 @@ def related_posts(
     searcher: Searcher, slug: str, limit: int = 5, use_tags: bool = True
 ) -> RelatedResult:
     """The posts most related to an indexed post. Raises PostNotFound."""
-    scorer = searcher.scorer
-    docnum = scorer.searcher.document_number(slug=slug)
+    snapshot = searcher.snapshot
+    docnum = snapshot.docnum(slug)
     if docnum is None:
         raise PostNotFound(f"no post with slug {slug!r} is indexed")
-    stored = scorer.searcher.stored_fields(docnum)
-    title = stored.get("title", "")
-    source = Source(key_terms(title, stored.get("body", "")), _split(stored.get("tags")),
-                    _split(stored.get("categories")), docnum, count_key_terms(title, ""))
-    ranked, selected = rank_related(scorer, source, limit, use_tags)
-    return RelatedResult(slug, stored.get("title", ""), _shown(selected), ranked)
+    post = snapshot.stored(docnum)
+    source = Source(key_terms(post.title, post.body), post.tags, post.categories, docnum,
+                    count_key_terms(post.title, ""))
+    ranked, selected = rank_related(snapshot, source, limit, use_tags)
+    return RelatedResult(slug, post.title, _shown(selected), ranked)
 
 
 def related_to_draft(
@@ -158,10 +157,10 @@ def related_to_draft(
 ) -> DraftResult:
     """Posts related to an unpublished text, and tags to give it. Raises DraftTooLarge."""
     draft = make_draft(title, body, tags, categories)
-    scorer = searcher.scorer
+    snapshot = searcher.snapshot
     source = Source(key_terms(draft.title, draft.body), draft.tags, draft.categories,
                     title_terms=count_key_terms(draft.title, ""))
-    ranked, selected = rank_related(scorer, source, max(limit, SUGGEST_FROM), use_tags)
+    ranked, selected = rank_related(snapshot, source, max(limit, SUGGEST_FROM), use_tags)
     return DraftResult(
         draft.title,
         _shown(selected),
@@ -176,7 +175,7 @@ def key_terms(title: str, body: str) -> list[KeyTerm]:
 
 
 def rank_related(
-    scorer: Scorer,
+    snapshot: Snapshot,
     source: Source,
     limit: int,
     use_tags: bool = True,
@@ -190,12 +189,12 @@ def rank_related(
     """
     limit = max(1, min(limit, MAX_LIMIT))
     own = source.docnum is not None
-    selected = select_terms(scorer, source.terms, own, fields)
-    text, contributions = text_scores(scorer, selected, fields)
+    selected = select_terms(snapshot, source.terms, own, fields)
+    text, contributions = text_scores(snapshot, selected, fields)
     if mentions:
-        most = _max_df(scorer, own)
-        for signal in (title_mentions(scorer, source.terms, most),
-                       mentioned_by(scorer, source.title_terms, most)):
+        most = _max_df(snapshot, own)
+        for signal in (title_mentions(snapshot, source.terms, most),
+                       mentioned_by(snapshot, source.title_terms, most)):
             text += signal[0]
             contributions += signal[1]
     if own:
@@ -205,32 +204,32 @@ def rank_related(
         text /= best
     score = text
     if use_tags and (source.tags or source.categories):
-        score = (text + TAG_WEIGHT * tag_scores(scorer, source.tags, source.categories)) / (
+        score = (text + TAG_WEIGHT * tag_scores(snapshot, source.tags, source.categories)) / (
             1.0 + TAG_WEIGHT
         )
-    score[~scorer.live] = 0.0
+    score[~snapshot.live] = 0.0
     if own:
         score[source.docnum] = 0.0
     candidates = np.flatnonzero(score > 0)
     top = candidates[np.argsort(-score[candidates], kind="stable")[:limit]]
     shared = _shared_terms(contributions, top)
-    return [_describe(scorer, int(d), float(score[d]), source, words)
+    return [_describe(snapshot, int(d), float(score[d]), source, words)
             for d, words in zip(top, shared)], selected
 
 
 def select_terms(
-    scorer: Scorer, terms: Sequence[KeyTerm], own: bool, fields: Iterable[str] = TEXT_FIELDS
+    snapshot: Snapshot, terms: Sequence[KeyTerm], own: bool, fields: Iterable[str] = TEXT_FIELDS
 ) -> list[tuple[KeyTerm, float]]:
     """The key terms worth searching for, with their weights, best first.
 
     `own`: the source is itself indexed, so a word must be in two posts.
     """
-    stats = _stats(scorer)
-    n = max(scorer.doc_count, 1)
-    least, most = (2 if own else 1), _max_df(scorer, own)
+    stats = _stats(snapshot)
+    n = max(snapshot.doc_count, 1)
+    least, most = (2 if own else 1), _max_df(snapshot, own)
     scored = []
     for k in terms:
-        df = stats.doc_frequency(scorer, tuple(fields), k.term)
+        df = stats.doc_frequency(snapshot, tuple(fields), k.term)
         if df < least or df > most:
             continue
         scored.append((k, (1.0 + math.log(max(k.weight, 1.0))) * bm25_idf(n, df)))
@@ -238,16 +237,16 @@ def select_terms(
     return scored[:MAX_QUERY_TERMS]
 
 
-def _max_df(scorer: Scorer, own: bool) -> float:
+def _max_df(snapshot: Snapshot, own: bool) -> float:
     """Words in more posts than this are too common to relate two posts."""
-    return max(MAX_DF_RATIO * max(scorer.doc_count, 1), MIN_DF_CAP + (1 if own else 0))
+    return max(MAX_DF_RATIO * max(snapshot.doc_count, 1), MIN_DF_CAP + (1 if own else 0))
 
 
 Contribution = tuple[KeyTerm, np.ndarray, np.ndarray]  # term, docnums, scores
 
 
 def text_scores(
-    scorer: Scorer,
+    snapshot: Snapshot,
     selected: Sequence[tuple[KeyTerm, float]],
     fields: Mapping[str, float] = TEXT_FIELDS,
 ) -> tuple[np.ndarray, list[Contribution]]:
@@ -256,16 +255,16 @@ def text_scores(
     Scores are divided by an ideal post's (every term, in every field, as
     often as BM25 rewards), so they are 0..1 whatever the source.
     """
-    total = np.zeros(scorer.doc_count_all, np.float32)
+    total = np.zeros(snapshot.doc_count_all, np.float32)
     ideal = 0.0
     found = []
     for k, weight in selected:
-        per_term = np.zeros(scorer.doc_count_all, np.float32)
+        per_term = np.zeros(snapshot.doc_count_all, np.float32)
         for fieldname, boost in fields.items():
-            docs, s = scorer.bm25(fieldname, k.term)
+            docs, s = bm25(snapshot, fieldname, k.term)
             if len(docs):
                 per_term[docs] += boost * weight * s
-                ideal += boost * weight * scorer.idf(fieldname, k.term) * (K1 + 1.0)
+                ideal += boost * weight * idf(snapshot, fieldname, k.term) * (K1 + 1.0)
         docs = np.flatnonzero(per_term)
         total[docs] += per_term[docs]
         found.append((k, docs, per_term[docs]))
@@ -275,7 +274,7 @@ def text_scores(
 
 
 def title_mentions(
-    scorer: Scorer, terms: Sequence[KeyTerm], most: float
+    snapshot: Snapshot, terms: Sequence[KeyTerm], most: float
 ) -> tuple[np.ndarray, list[Contribution]]:
     """MENTION_WEIGHT times the share of each post's title that these words mention.
 
@@ -285,16 +284,16 @@ def title_mentions(
     A word's idf is that of the bodies, which tell how common a word is
     better than the titles do. Words in more than `most` titles do not count.
     """
-    stats = _stats(scorer)
-    information = stats.title_information(scorer)
-    n = max(scorer.doc_count, 1)
-    total = np.zeros(scorer.doc_count_all, np.float32)
+    stats = _stats(snapshot)
+    information = stats.title_information(snapshot)
+    n = max(snapshot.doc_count, 1)
+    total = np.zeros(snapshot.doc_count_all, np.float32)
     contributions = []
     for k in terms:
-        docs = scorer.postings("title", k.term)[0]
+        docs = snapshot.postings("title", k.term)[0]
         if not len(docs) or len(docs) > most:
             continue
-        idf = bm25_idf(n, stats.doc_frequency(scorer, MENTION_FIELDS, k.term))
+        idf = bm25_idf(n, stats.doc_frequency(snapshot, MENTION_FIELDS, k.term))
         share = MENTION_WEIGHT * idf / information[docs]
         total[docs] += share
         contributions.append((k, docs, share))
@@ -302,21 +301,21 @@ def title_mentions(
 
 
 def mentioned_by(
-    scorer: Scorer, title_terms: Sequence[KeyTerm], most: float
+    snapshot: Snapshot, title_terms: Sequence[KeyTerm], most: float
 ) -> tuple[np.ndarray, list[Contribution]]:
     """MENTIONED_BY_WEIGHT times the share of the source's title each post's body mentions."""
-    n = max(scorer.doc_count, 1)
+    n = max(snapshot.doc_count, 1)
     weighted = []
     for k in title_terms:
-        docs = scorer.postings("body", k.term)[0]
+        docs = snapshot.postings("body", k.term)[0]
         if len(docs):
             weighted.append((k, docs, bm25_idf(n, len(docs))))
-    information = sum(idf for _, _, idf in weighted)
-    total = np.zeros(scorer.doc_count_all, np.float32)
+    information = sum(word_idf for _, _, word_idf in weighted)
+    total = np.zeros(snapshot.doc_count_all, np.float32)
     contributions = []
-    for k, docs, idf in weighted:
+    for k, docs, word_idf in weighted:
         if len(docs) <= most:
-            share = np.full(len(docs), MENTIONED_BY_WEIGHT * idf / information, np.float32)
+            share = np.full(len(docs), MENTIONED_BY_WEIGHT * word_idf / information, np.float32)
             total[docs] += share
             contributions.append((k, docs, share))
     return total, contributions
@@ -336,37 +335,36 @@ def _shared_terms(contributions: Sequence[Contribution], top: np.ndarray) -> lis
 
 
 def _describe(
-    scorer: Scorer, docnum: int, score: float, source: Source, shared_terms: list[str]
+    snapshot: Snapshot, docnum: int, score: float, source: Source, shared_terms: list[str]
 ) -> RelatedPost:
-    stored = scorer.searcher.stored_fields(docnum)
-    tags, categories = _split(stored.get("tags")), _split(stored.get("categories"))
+    post = snapshot.stored(docnum)
     return RelatedPost(
-        slug=stored["slug"],
-        url=stored.get("url", ""),
-        title=stored.get("title", ""),
+        slug=post.slug,
+        url=post.url,
+        title=post.title,
         score=round(score, 4),
         shared_terms=shared_terms,
-        shared_tags=[t for t in source.tags if t in tags],
-        shared_categories=[c for c in source.categories if c in categories],
-        tags=tags,
+        shared_tags=[t for t in source.tags if t in post.tags],
+        shared_categories=[c for c in source.categories if c in post.categories],
+        tags=post.tags,
     )
 
 
 class _TagTable:
     """The idf of each tag and category, and each post's total of them."""
 
-    def __init__(self, scorer: Scorer) -> None:
-        n = max(scorer.doc_count, 1)
+    def __init__(self, snapshot: Snapshot) -> None:
+        n = max(snapshot.doc_count, 1)
         self.weights: dict[tuple[str, str], float] = {}
-        self.totals = np.zeros(scorer.doc_count_all, np.float32)
+        self.totals = np.zeros(snapshot.doc_count_all, np.float32)
         for fieldname, factor in (("tags", 1.0), ("categories", CATEGORY_FACTOR)):
-            values, value_idx, docs = scorer.keyword_pairs(fieldname)
+            values, value_idx, docs = snapshot.keyword_pairs(fieldname)
             if not values:
                 continue
             df = np.bincount(value_idx, minlength=len(values))
             idf = factor * np.log(1.0 + (n - df + 0.5) / (df + 0.5))
             self.totals += np.bincount(docs, weights=idf[value_idx],
-                                       minlength=scorer.doc_count_all).astype(np.float32)
+                                       minlength=snapshot.doc_count_all).astype(np.float32)
             self.weights.update(((fieldname, v), float(w)) for v, w in zip(values, idf))
 
 
@@ -380,42 +378,42 @@ class _Stats:
         self._title_information: np.ndarray | None = None
         self._df: dict[tuple[tuple[str, ...], str], int] = {}
 
-    def doc_frequency(self, scorer: Scorer, fields: tuple[str, ...], term: str) -> int:
+    def doc_frequency(self, snapshot: Snapshot, fields: tuple[str, ...], term: str) -> int:
         """Posts containing the term in the first of `fields` that has it."""
         df = self._df.get((fields, term))
         if df is None:
-            reader = scorer.searcher.reader()
+            reader = snapshot.searcher.reader()
             df = next((n for n in (reader.doc_frequency(f, term) for f in fields) if n), 0)
             if len(self._df) >= self.DF_CACHE:
                 self._df.clear()
             self._df[fields, term] = df
         return df
 
-    def tags(self, scorer: Scorer) -> _TagTable:
+    def tags(self, snapshot: Snapshot) -> _TagTable:
         if self.tag_table is None:
-            self.tag_table = _TagTable(scorer)
+            self.tag_table = _TagTable(snapshot)
         return self.tag_table
 
-    def title_information(self, scorer: Scorer) -> np.ndarray:
+    def title_information(self, snapshot: Snapshot) -> np.ndarray:
         """Each post's sum of the idf (MENTION_FIELDS) of its title's words
         (1 for a title without words).
 
         Read from the title field's lexicon once per index generation (about
         0.3 s for the 6,000 title words of ja-docs), without going through
-        the scorer's postings cache, which it would flush.
+        the snapshot's postings cache, which it would flush.
         """
         if self._title_information is None:
             docs_of: dict[bytes, list[np.ndarray]] = {}
-            for local, offset in scorer.per_segment("title_docs", _title_docs):
+            for local, offset in snapshot.per_segment("title_docs", _title_docs):
                 for btext, ids in local.items():
                     docs_of.setdefault(btext, []).append(ids + offset)
-            n = max(scorer.doc_count, 1)
-            total = np.zeros(scorer.doc_count_all, np.float32)
+            n = max(snapshot.doc_count, 1)
+            total = np.zeros(snapshot.doc_count_all, np.float32)
             for btext, parts in docs_of.items():
                 docs = np.concatenate(parts)
-                docs = docs[scorer.live[docs]]
+                docs = docs[snapshot.live[docs]]
                 if len(docs):
-                    df = self.doc_frequency(scorer, MENTION_FIELDS, btext.decode("utf-8"))
+                    df = self.doc_frequency(snapshot, MENTION_FIELDS, btext.decode("utf-8"))
                     total[docs] += bm25_idf(n, df)
             self._title_information = np.where(total > 0, total, 1.0).astype(np.float32)
         return self._title_information
@@ -427,36 +425,30 @@ def _title_docs(leaf: Any) -> dict[bytes, np.ndarray]:
             for btext in leaf.lexicon("title")}
 
 
-# A Scorer serves one index generation; its statistics go when it goes.
-_stats_of: weakref.WeakKeyDictionary[Scorer, _Stats] = weakref.WeakKeyDictionary()
+def _stats(snapshot: Snapshot) -> _Stats:
+    """This generation's statistics (they go with its Snapshot)."""
+    return snapshot.table("related statistics", lambda _: _Stats())
 
 
-def _stats(scorer: Scorer) -> _Stats:
-    stats = _stats_of.get(scorer)
-    if stats is None:
-        stats = _stats_of[scorer] = _Stats()
-    return stats
-
-
-def tag_scores(scorer: Scorer, tags: Sequence[str], categories: Sequence[str]) -> np.ndarray:
+def tag_scores(snapshot: Snapshot, tags: Sequence[str], categories: Sequence[str]) -> np.ndarray:
     """idf-weighted Jaccard similarity of every post's tags and categories to these."""
-    table = _stats(scorer).tags(scorer)
-    shared = np.zeros(scorer.doc_count_all, np.float32)
+    table = _stats(snapshot).tags(snapshot)
+    shared = np.zeros(snapshot.doc_count_all, np.float32)
     mine = 0.0
     for fieldname, values in (("tags", tags), ("categories", categories)):
         for value in dict.fromkeys(values):
             weight = table.weights.get((fieldname, value))
             if weight is None:  # a value no post has: it only widens the union
-                weight = _unseen_weight(scorer, fieldname)
+                weight = _unseen_weight(snapshot, fieldname)
             else:
-                shared[scorer.postings(fieldname, value)[0]] += weight
+                shared[snapshot.postings(fieldname, value)[0]] += weight
             mine += weight
     union = mine + table.totals - shared
     return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
 
 
-def _unseen_weight(scorer: Scorer, fieldname: str) -> float:
-    n = max(scorer.doc_count, 1)
+def _unseen_weight(snapshot: Snapshot, fieldname: str) -> float:
+    n = max(snapshot.doc_count, 1)
     factor = 1.0 if fieldname == "tags" else CATEGORY_FACTOR
     return factor * bm25_idf(n, 0)
 
@@ -481,8 +473,3 @@ def _shown(selected: Sequence[tuple[KeyTerm, float]]) -> list[str]:
 
 def _fold(tag: str) -> str:
     return unicodedata.normalize("NFKC", tag).casefold()
-
-
-
-def _split(value: str | None) -> list[str]:
-    return [v for v in (value or "").split(",") if v]

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from whoosh.searching import Searcher as WhooshSearcher
 
-from search.index.schema import StoredPost
 from search.query.plan import QueryPlan
-from search.query.rank import Scorer
+from search.query.rank import idf
+from search.query.snapshot import Snapshot
 from search.text.snippets import make_snippet, mark_html
 
 FACET_FIELDS = ("tags", "categories")
@@ -58,24 +57,24 @@ class SearchResult:
         }
 
 
-def facets(scorer: Scorer, mask: np.ndarray, limit: int | None = MAX_FACET_VALUES
+def facets(snapshot: Snapshot, mask: np.ndarray, limit: int | None = MAX_FACET_VALUES
            ) -> dict[str, list[dict[str, Any]]]:
     """Tag and category counts over the documents of `mask`, most frequent first."""
     return {
-        name: [{"value": v, "count": c} for v, c in scorer.facet_counts(name, mask)[:limit]]
+        name: [{"value": v, "count": c} for v, c in snapshot.facet_counts(name, mask)[:limit]]
         for name in FACET_FIELDS
     }
 
 
-def make_hits(searcher: WhooshSearcher, scorer: Scorer, docnums: list[int],
-              scores: np.ndarray, plan: QueryPlan) -> list[Hit]:
+def make_hits(snapshot: Snapshot, docnums: list[int], scores: np.ndarray,
+              plan: QueryPlan) -> list[Hit]:
     """The hits for `docnums` (in that order), the plan's words marked."""
-    title_spans = _spans(scorer, "title", docnums, plan)
-    body_spans = _spans(scorer, "body", docnums, plan)
-    weights = {t.text: scorer.idf("body", t.text) * t.weight for t in plan.all_terms}
+    title_spans = _spans(snapshot, "title", docnums, plan)
+    body_spans = _spans(snapshot, "body", docnums, plan)
+    weights = {t.text: idf(snapshot, "body", t.text) * t.weight for t in plan.all_terms}
     hits = []
     for d in docnums:
-        post = StoredPost.from_fields(searcher.stored_fields(d))
+        post = snapshot.stored(d)
         hits.append(Hit(
             slug=post.slug,
             url=post.url,
@@ -92,11 +91,11 @@ def make_hits(searcher: WhooshSearcher, scorer: Scorer, docnums: list[int],
     return hits
 
 
-def _spans(scorer: Scorer, fieldname: str, docnums: list[int], plan: QueryPlan
+def _spans(snapshot: Snapshot, fieldname: str, docnums: list[int], plan: QueryPlan
            ) -> dict[int, list[tuple[int, int, str]]]:
     """Character spans of the plan's terms in a stored field, per document."""
     spans: dict[int, list[tuple[int, int, str]]] = {d: [] for d in docnums}
     for term in plan.all_terms:
-        for d, chars in scorer.char_spans(fieldname, term.text, docnums).items():
+        for d, chars in snapshot.char_spans(fieldname, term.text, docnums).items():
             spans[d].extend((a, b, term.text) for a, b in chars)
     return spans

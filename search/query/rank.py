@@ -1,31 +1,24 @@
-"""BM25F scoring over cached postings, with NumPy.
+"""Ranking: BM25F over a Snapshot's postings, term-at-a-time with NumPy.
 
-Whoosh's own query execution walks a tree of Python matchers per posting;
-for OR queries of a dozen clauses that costs tens of milliseconds. Here each
-(field, term) postings list is read once per index generation into arrays
-and a query is scored term-at-a-time with vector arithmetic. Whoosh remains
-the storage: postings, field lengths, deletions and stored fields come from
-its reader.
+`score_plan` scores every document for a query plan: BM25F over an OR of
+its words (title × 2, tags × 2, body × 1), a low-weight bigram clause per
+kanji/katakana run for recall, then a coverage bonus for posts containing
+more of the query's words (weighted by rarity).
 """
 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
-from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
+from typing import Iterable, Sequence
 
 import numpy as np
-from whoosh.searching import Searcher as WhooshSearcher
 
-from search.index.whoosh.postings import read_postings
 from search.query.plan import READING_WEIGHT, QueryPlan, QueryTerm, ReadingGroup
-from search.query.segments import SegmentTables, segment_id
+from search.query.snapshot import EMPTY, Snapshot
 
-T = TypeVar("T")
 
 K1 = 1.2
 B = {"title": 0.5, "tags_text": 0.3, "body": 0.75, "title_ngram": 0.5, "body_ngram": 0.75}
-CACHE_TERMS = 20_000
 
 # How a plan is scored: BM25F over an OR of its words, field boosts, the
 # bigram runs for recall below any word match, and a bonus for posts that
@@ -35,302 +28,101 @@ NGRAM_FIELDS = {"title_ngram": 2.0, "body_ngram": 1.0}
 NGRAM_BOOST = 0.3  # bigram recall scores below any word match
 COVERAGE_WEIGHT = 2.0
 
-Postings = tuple[np.ndarray, np.ndarray]  # docnums (int32), term frequencies (float32)
-_EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
-
 
 def bm25_idf(n: int, df: int) -> float:
     """BM25's idf of a word in `df` of `n` documents (positive even for df > n/2)."""
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
-class Scorer:
-    """Scoring state for one Whoosh searcher (one index generation).
+def idf(snapshot: Snapshot, fieldname: str, text: str) -> float:
+    return bm25_idf(max(snapshot.doc_count, 1), len(snapshot.postings(fieldname, text)[0]))
 
-    Whatever is read from a segment is kept in `tables` (shared by the
-    successive generations of an index: `search.query.segments`), and combined
-    here with this generation's document numbers and deletions.
-    """
 
-    def __init__(self, searcher: WhooshSearcher, tables: SegmentTables | None = None) -> None:
-        self.searcher = searcher
-        self.tables = tables if tables is not None else SegmentTables()
-        reader = searcher.reader()
-        self.doc_count_all = reader.doc_count_all()
-        self.live = np.zeros(self.doc_count_all, bool)
-        self.live[list(reader.all_doc_ids())] = True
-        self.doc_count = int(self.live.sum())
-        self._leaves = list(reader.leaf_readers())
-        self.segment_ids = [segment_id(leaf) for leaf, _ in self._leaves]
-        self._lengths: dict[str, tuple[np.ndarray, float]] = {}
-        self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
-        self._dates: np.ndarray | None = None
-        self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
-        self._column_terms: dict[str, dict[str, np.ndarray]] = {}
+def bm25(snapshot: Snapshot, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, BM25 scores) of one term in one field."""
+    docs, tf = snapshot.postings(fieldname, text)
+    if not len(docs):
+        return docs, tf
+    lengths, avg = snapshot.lengths(fieldname)
+    b = B.get(fieldname, 0.75)
+    norm = K1 * ((1.0 - b) + b * lengths[docs] / avg)
+    return docs, idf(snapshot, fieldname, text) * tf * (K1 + 1.0) / (tf + norm)
 
-    def postings(self, fieldname: str, text: str) -> Postings:
-        key = (fieldname, text)
-        cached = self._postings.get(key)
-        if cached is not None:
-            self._postings.move_to_end(key)
-            return cached
-        ids: list[np.ndarray] = []
-        tfs: list[np.ndarray] = []
-        for (leaf, offset), segid in zip(self._leaves, self.segment_ids):
-            local_ids, local_tfs = self.tables.postings(
-                segid, fieldname, text, lambda leaf=leaf: read_postings(leaf, fieldname, text))
-            if len(local_ids):
-                ids.append(local_ids + offset)
-                tfs.append(local_tfs)
-        if ids:
-            docs, freqs = np.concatenate(ids), np.concatenate(tfs)
-            keep = self.live[docs]
-            result: Postings = (docs[keep], freqs[keep])
-        else:
-            result = _EMPTY
-        self._postings[key] = result
-        if len(self._postings) > CACHE_TERMS:
-            self._postings.popitem(last=False)
-        return result
 
-    def lengths(self, fieldname: str) -> tuple[np.ndarray, float]:
-        """Per-document field lengths and their average."""
-        cached = self._lengths.get(fieldname)
-        if cached is None:
-            lengths = np.zeros(self.doc_count_all, np.float32)
-            for local, offset in self.per_segment(("lengths", fieldname),
-                                                  lambda leaf: _field_lengths(leaf, fieldname)):
-                lengths[offset : offset + len(local)] = local
-            live_lengths = lengths[self.live]
-            avg = float(live_lengths.mean()) if live_lengths.size else 1.0
-            avg = avg if math.isfinite(avg) else 1.0
-            cached = self._lengths[fieldname] = (lengths, max(avg, 1.0))
-        return cached
-
-    def per_segment(self, name: Hashable, build: Callable[[Any], T]) -> list[tuple[T, int]]:
-        """(`build(segment reader)`, the segment's first docnum) for each
-        segment, kept across generations under `name`."""
-        return [(self.tables.table(segid, name, lambda leaf=leaf: build(leaf)), offset)
-                for (leaf, offset), segid in zip(self._leaves, self.segment_ids)]
-
-    def idf(self, fieldname: str, text: str) -> float:
-        return bm25_idf(max(self.doc_count, 1), len(self.postings(fieldname, text)[0]))
-
-    def bm25(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(docnums, BM25 scores) of one term in one field."""
-        docs, tf = self.postings(fieldname, text)
+def all_of(snapshot: Snapshot, fieldname: str, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Documents containing every text in the field, with summed BM25."""
+    docs: np.ndarray | None = None
+    total = np.zeros(snapshot.doc_count_all, np.float32)
+    for text in texts:
+        d, s = bm25(snapshot, fieldname, text)
+        docs = d if docs is None else np.intersect1d(docs, d, assume_unique=True)
+        total[d] += s
         if not len(docs):
-            return docs, tf
-        lengths, avg = self.lengths(fieldname)
-        b = B.get(fieldname, 0.75)
-        norm = K1 * ((1.0 - b) + b * lengths[docs] / avg)
-        return docs, self.idf(fieldname, text) * tf * (K1 + 1.0) / (tf + norm)
-
-    def all_of(self, fieldname: str, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Documents containing every text in the field, with summed BM25."""
-        docs: np.ndarray | None = None
-        total = np.zeros(self.doc_count_all, np.float32)
-        for text in texts:
-            d, s = self.bm25(fieldname, text)
-            docs = d if docs is None else np.intersect1d(docs, d, assume_unique=True)
-            total[d] += s
-            if not len(docs):
-                break
-        if docs is None:
-            return _EMPTY
-        return docs, total[docs]
-
-    def char_spans(
-        self, fieldname: str, text: str, docnums: Iterable[int]
-    ) -> dict[int, list[tuple[int, int]]]:
-        """(start, end) character offsets of a term in some documents."""
-        docs = self.postings(fieldname, text)[0]
-        candidates = sorted(int(d) for d in docnums)
-        present = np.isin(candidates, docs)
-        found: dict[int, list[tuple[int, int]]] = {}
-        for (leaf, offset), segid in zip(self._leaves, self.segment_ids):
-            mine = [d - offset for d, here in zip(candidates, present)
-                    if here and offset <= d < offset + leaf.doc_count_all()]
-            if not mine:
-                continue
-            spans = self.tables.spans(segid, fieldname, text, mine,
-                                      lambda wanted, leaf=leaf: _read_spans(leaf, fieldname, text, wanted))
-            for d, found_spans in spans.items():
-                found[offset + d] = found_spans
-        return found
-
-    def keyword_pairs(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """A keyword field as (values, value index per pair, docnum per pair)."""
-        cached = self._keywords.get(fieldname)
-        if cached is None:
-            per_value: dict[str, list[np.ndarray]] = {}
-            for local, offset in self.per_segment(("keywords", fieldname),
-                                                  lambda leaf: _keyword_lists(leaf, fieldname)):
-                for text, local_docs in local.items():
-                    d = local_docs + offset
-                    per_value.setdefault(text, []).append(d[self.live[d]])
-            values: list[str] = []
-            value_idx: list[np.ndarray] = []
-            docs: list[np.ndarray] = []
-            for text in sorted(per_value):
-                d = np.concatenate(per_value[text])
-                if len(d):
-                    value_idx.append(np.full(len(d), len(values), np.int32))
-                    docs.append(d)
-                    values.append(text)
-            if values:
-                cached = (values, np.concatenate(value_idx), np.concatenate(docs))
-            else:
-                cached = ([], np.zeros(0, np.int32), np.zeros(0, np.int32))
-            self._keywords[fieldname] = cached
-        return cached
-
-    def facet_counts(self, fieldname: str, mask: np.ndarray) -> list[tuple[str, int]]:
-        """(value, number of documents in `mask` having it), most frequent first."""
-        values, value_idx, docs = self.keyword_pairs(fieldname)
-        if not values:
-            return []
-        counts = np.bincount(value_idx[mask[docs]], minlength=len(values))
-        # values come in lexicon (sorted) order, so a stable sort by count
-        # gives most frequent first, then alphabetical
-        order = np.argsort(-counts, kind="stable")
-        order = order[: np.count_nonzero(counts)]
-        return [(values[i], int(counts[i])) for i in order]
-
-    def dates(self) -> np.ndarray:
-        """The `date` column of each document (search.index.schema.date_value; 0 if none)."""
-        if self._dates is None:
-            values = np.zeros(self.doc_count_all, np.int64)
-            for local, offset in self.per_segment("dates", _dates):
-                values[offset : offset + len(local)] = local
-            self._dates = values
-        return self._dates
-
-    def column_terms(self, fieldname: str) -> dict[str, np.ndarray]:
-        """term -> live docnums, for a column of space-separated ASCII terms
-        (an inverted list kept in memory instead of in the index)."""
-        cached = self._column_terms.get(fieldname)
-        if cached is None:
-            lists: dict[str, list[np.ndarray]] = {}
-            for local, offset in self.per_segment(("column_terms", fieldname),
-                                                  lambda leaf: _column_lists(leaf, fieldname)):
-                for term, local_docs in local.items():
-                    d = local_docs + offset
-                    lists.setdefault(term, []).append(d[self.live[d]])
-            joined = {t: np.concatenate(docs) for t, docs in lists.items()}
-            cached = self._column_terms[fieldname] = {t: d for t, d in joined.items() if len(d)}
-        return cached
-
-
-# --- what is read from one segment (kept in SegmentTables) ----------------------
-
-
-def _field_lengths(leaf: Any, fieldname: str) -> np.ndarray:
-    return np.array([leaf.doc_field_length(d, fieldname, 0) or 0
-                     for d in range(leaf.doc_count_all())], np.float32)
-
-
-def _keyword_lists(leaf: Any, fieldname: str) -> dict[str, np.ndarray]:
-    """value -> the segment's docnums having it (deleted ones included)."""
-    if fieldname not in leaf.schema:
-        return {}
-    return {btext.decode("utf-8"): read_postings(leaf, fieldname, btext.decode("utf-8"))[0]
-            for btext in leaf.lexicon(fieldname)}
-
-
-def _dates(leaf: Any) -> np.ndarray:
-    if not leaf.has_column("date"):
-        return np.zeros(leaf.doc_count_all(), np.int64)
-    return np.asarray(list(leaf.column_reader("date", translate=False)), np.int64)
-
-
-def _column_lists(leaf: Any, fieldname: str) -> dict[str, np.ndarray]:
-    """term -> the segment's docnums (deleted ones included), for a column
-    of space-separated ASCII terms."""
-    lists: dict[str, list[int]] = {}
-    if leaf.has_column(fieldname):
-        column = leaf.column_reader(fieldname, translate=False)
-        for d, value in enumerate(column):
-            if value:
-                for term in value.decode("ascii").split():
-                    lists.setdefault(term, []).append(d)
-    return {t: np.asarray(docs, np.int32) for t, docs in lists.items()}
-
-
-def _read_spans(leaf: Any, fieldname: str, text: str, docnums: list[int]
-                ) -> dict[int, list[tuple[int, int]]]:
-    """(start, end) character offsets of a term in some documents of one
-    segment (its own docnums, ascending, each having the term)."""
-    found: dict[int, list[tuple[int, int]]] = {}
-    if (fieldname, text) not in leaf:
-        return found
-    m = leaf.postings(fieldname, text)
-    for d in docnums:
-        m.skip_to(d)
-        if m.is_active() and m.id() == d:
-            found[d] = [(a, b) for _, a, b in m.value_as("characters")]
-    return found
+            break
+    if docs is None:
+        return EMPTY
+    return docs, total[docs]
 
 
 # --- scoring a query plan ------------------------------------------------------
 
 
-def score_plan(sc: Scorer, plan: QueryPlan) -> np.ndarray:
+def score_plan(snapshot: Snapshot, plan: QueryPlan) -> np.ndarray:
     """The score of every document for a plan (0 where nothing matched)."""
-    scores = np.zeros(sc.doc_count_all, np.float32)
-    coverage = np.zeros(sc.doc_count_all, np.float32)
+    scores = np.zeros(snapshot.doc_count_all, np.float32)
+    coverage = np.zeros(snapshot.doc_count_all, np.float32)
     total_idf = 0.0
     for term in plan.terms:
-        docs = _add_word(sc, (term,), scores)
-        idf = _idf(sc, len(docs))
-        coverage[docs] += idf * term.weight
-        total_idf += idf * term.weight
-    _add_runs(sc, plan.ngram_runs, scores)
+        docs = _add_word(snapshot, (term,), scores)
+        word_idf = _idf(snapshot, len(docs))
+        coverage[docs] += word_idf * term.weight
+        total_idf += word_idf * term.weight
+    _add_runs(snapshot, plan.ngram_runs, scores)
     for group in plan.readings:  # each counts as one more word of the query
-        group_scores = _reading_scores(sc, group)
+        group_scores = _reading_scores(snapshot, group)
         docs = np.flatnonzero(group_scores)
         scores += group_scores
-        idf = _idf(sc, len(docs))
-        coverage[docs] += idf
-        total_idf += idf
+        word_idf = _idf(snapshot, len(docs))
+        coverage[docs] += word_idf
+        total_idf += word_idf
     if total_idf:
         scores *= 1.0 + COVERAGE_WEIGHT * coverage / total_idf
     return scores
 
-def _add_word(sc: Scorer, alternatives: Sequence[QueryTerm], scores: np.ndarray) -> np.ndarray:
+def _add_word(snapshot: Snapshot, alternatives: Sequence[QueryTerm], scores: np.ndarray) -> np.ndarray:
     """Add the BM25F scores of one query word (or its alternatives) to
     `scores`; return the documents that contain it."""
     matched: list[np.ndarray] = []
     for term in alternatives:
         for fieldname, boost in FIELD_BOOSTS.items():
-            docs, s = sc.bm25(fieldname, term.text)
+            docs, s = bm25(snapshot, fieldname, term.text)
             scores[docs] += boost * term.weight * s
             matched.append(docs)
     return np.unique(np.concatenate(matched)) if matched else np.zeros(0, np.int32)
 
-def _add_runs(sc: Scorer, runs: Sequence[Sequence[str]], scores: np.ndarray) -> None:
+def _add_runs(snapshot: Snapshot, runs: Sequence[Sequence[str]], scores: np.ndarray) -> None:
     """Add the low-weight scores of the bigram view for kanji/katakana runs."""
     for run in runs:
         for fieldname, boost in NGRAM_FIELDS.items():
-            docs, s = sc.all_of(fieldname, run)
+            docs, s = all_of(snapshot, fieldname, run)
             scores[docs] += boost * NGRAM_BOOST * s / max(len(run), 1)
 
-def _idf(sc: Scorer, df: int) -> float:
-    return bm25_idf(sc.doc_count, df)
+def _idf(snapshot: Snapshot, df: int) -> float:
+    return bm25_idf(snapshot.doc_count, df)
 
-def _reading_scores(sc: Scorer, group: ReadingGroup) -> np.ndarray:
+def _reading_scores(snapshot: Snapshot, group: ReadingGroup) -> np.ndarray:
     """Scores of the words a chunk is read as: an OR of every candidate,
     scaled down by the share of the reading's segments a post lacks,
     then by READING_WEIGHT."""
-    scores = np.zeros(sc.doc_count_all, np.float32)
-    coverage = np.zeros(sc.doc_count_all, np.float32)
+    scores = np.zeros(snapshot.doc_count_all, np.float32)
+    coverage = np.zeros(snapshot.doc_count_all, np.float32)
     total_idf = 0.0
     for segment in group.segments:
-        docs = _add_word(sc, segment, scores)
-        idf = _idf(sc, len(docs))
-        coverage[docs] += idf
-        total_idf += idf
-    _add_runs(sc, group.runs, scores)
+        docs = _add_word(snapshot, segment, scores)
+        word_idf = _idf(snapshot, len(docs))
+        coverage[docs] += word_idf
+        total_idf += word_idf
+    _add_runs(snapshot, group.runs, scores)
     if total_idf:
         scores *= (1.0 + COVERAGE_WEIGHT * coverage / total_idf) / (1.0 + COVERAGE_WEIGHT)
     return READING_WEIGHT * scores

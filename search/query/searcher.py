@@ -27,10 +27,11 @@ from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
 from search.errors import IndexUnreadableError, QueryError, SearchError
-from search.index.schema import StoredPost, build_id, date_value, index_version, open_index
+from search.index.schema import build_id, date_value, index_version, open_index
 from search.query.hits import FACET_FIELDS, SearchResult, facets, make_hits
 from search.query.plan import QueryPlan, clean_text, plan_query, reading_chunks
-from search.query.rank import FIELD_BOOSTS, Scorer, score_plan
+from search.query.rank import FIELD_BOOSTS, score_plan
+from search.query.snapshot import Snapshot
 from search.query.segments import SegmentTables
 from search.query.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, reading_table
 from search.text.reading import ReadingTable
@@ -74,7 +75,7 @@ class Searcher:
         generation = searcher.reader().generation()
         version = f"{build}.{ix.latest_generation() if generation is None else generation}"
         try:
-            scorer = Scorer(searcher, self.tables)
+            snapshot = Snapshot(searcher, self.tables)
         except BaseException:
             searcher.close()
             raise
@@ -82,9 +83,7 @@ class Searcher:
         # a Searcher dropped without close() still closes its files (quietly,
         # not through the file objects' ResourceWarning when collected)
         self._finalizer = weakref.finalize(self, searcher.close)
-        self._scorer = scorer
-        self._readings: ReadingTable | None = None  # built on first need, per generation
-        self._completions: Completions | None = None
+        self._snapshot = snapshot
         self.version = version  # changes with every commit and every rebuild
 
     def close(self) -> None:
@@ -96,8 +95,7 @@ class Searcher:
         collected.
         """
         searcher = vars(self).pop("_searcher", None)  # None: closed already
-        vars(self).pop("_scorer", None)
-        self._readings = self._completions = None
+        vars(self).pop("_snapshot", None)
         if searcher is not None:
             self._finalizer.detach()
             searcher.close()
@@ -134,14 +132,14 @@ class Searcher:
             return False
         old_finalizer.detach()
         old.close()
-        self.tables.keep(self._scorer.segment_ids)
+        self.tables.keep(self._snapshot.segment_ids)
         return True
 
     def warm(self) -> None:
         """Load what every query needs (field lengths, facet tables) up front."""
         if self.doc_count == 0:
             return  # nothing to load (and Whoosh has no columns to read)
-        sc = self._scorer
+        sc = self._snapshot
         for fieldname in ("title", "body", "tags_text", "title_ngram", "body_ngram"):
             sc.lengths(fieldname)
         for fieldname in FACET_FIELDS:
@@ -150,15 +148,12 @@ class Searcher:
 
     def reading_table(self) -> ReadingTable:
         """Readings of this generation's words (built once, on first need)."""
-        if self._readings is None:
-            self._readings = reading_table(self._scorer)
-        return self._readings
+        return self._snapshot.table("readings", reading_table)
 
     def completions(self) -> Completions:
         """Completion tables of this generation (built once, on first need)."""
-        if self._completions is None:
-            self._completions = Completions(self._scorer, self.reading_table())
-        return self._completions
+        return self._snapshot.table(
+            "completions", lambda snapshot: Completions(snapshot, self.reading_table()))
 
     def suggest(self, text: str, limit: int = 8) -> SuggestResult:
         """Titles, tags and words completing what a reader is typing, most
@@ -190,9 +185,9 @@ class Searcher:
         return int(self.version.rsplit(".", 1)[1])
 
     @property
-    def scorer(self) -> Scorer:
+    def snapshot(self) -> Snapshot:
         """Postings and statistics of the current version (changes on refresh)."""
-        return self._scorer
+        return self._snapshot
 
     @property
     def doc_count(self) -> int:
@@ -229,41 +224,39 @@ class Searcher:
         if plan.empty:
             scores = allowed.astype(np.float32)
         else:
-            scores = score_plan(self._scorer, plan)
+            scores = score_plan(self._snapshot, plan)
             scores[~allowed] = 0.0
         matches = np.flatnonzero(scores > 0)
         result.total = len(matches)
-        result.facets = facets(self._scorer, scores > 0)
+        result.facets = facets(self._snapshot, scores > 0)
         if sort == "date" or plan.empty:
-            order = matches[np.argsort(-self._scorer.dates()[matches], kind="stable")]
+            order = matches[np.argsort(-self._snapshot.dates()[matches], kind="stable")]
         else:
             order = matches[np.argsort(-scores[matches], kind="stable")]
         page_docs = order[(page - 1) * per_page : page * per_page]
-        result.hits = make_hits(self._searcher, self._scorer, [int(d) for d in page_docs], scores, plan)
+        result.hits = make_hits(self._snapshot, [int(d) for d in page_docs], scores, plan)
         return result
 
     def tags(self) -> dict[str, list[dict[str, Any]]]:
         """Every tag and category with the number of posts that have it."""
-        return facets(self._scorer, self._scorer.live, limit=None)
+        return facets(self._snapshot, self._snapshot.live, limit=None)
 
     def post(self, slug: str) -> dict[str, Any] | None:
         """One post's metadata (no body), or None if the slug is not indexed."""
-        docnum = self._searcher.document_number(slug=slug)
-        if docnum is None:
-            return None
-        return StoredPost.from_fields(self._searcher.stored_fields(docnum)).summary()
+        docnum = self._snapshot.docnum(slug)
+        return None if docnum is None else self._snapshot.stored(docnum).summary()
 
     def _allowed(
         self, flt: wq.Query | None, date_from: datetime | None = None, date_to: datetime | None = None
     ) -> np.ndarray:
         """The live documents that pass the filters (dates inclusive; naive means UTC)."""
-        allowed = self._scorer.live.copy()
+        allowed = self._snapshot.live.copy()
         if flt is not None:
             matching = np.zeros_like(allowed)
             matching[list(self._searcher.docs_for_query(flt))] = True
             allowed &= matching
         if date_from is not None:
-            allowed &= self._scorer.dates() >= date_value(date_from)
+            allowed &= self._snapshot.dates() >= date_value(date_from)
         if date_to is not None:
-            allowed &= self._scorer.dates() <= date_value(date_to)
+            allowed &= self._snapshot.dates() <= date_value(date_to)
         return allowed

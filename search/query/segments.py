@@ -7,7 +7,7 @@ that adds or changes one post writes one small new segment beside the big
 ones. So the tables a searcher builds from an index — postings arrays, the
 vocabulary, titles, keyword lists — are built per segment and kept here,
 keyed by the segment's id: the next generation reads only its new segments
-and combines the rest from memory (`search.query.rank.Scorer` does the
+and combines the rest from memory (`search.query.snapshot.Snapshot` does the
 combining, with the generation's deletions).
 
 One `SegmentTables` is shared by the successive searchers of one index in a

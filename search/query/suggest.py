@@ -28,7 +28,7 @@ import numpy as np
 
 from search.text.morph import SUFFIX_MARK, analyze, normalize_term
 from search.text.reading import ReadingTable, is_kana, reading_key, to_katakana
-from search.query.rank import Scorer
+from search.query.snapshot import Snapshot
 
 TERM_FIELDS = ("title", "tags_text", "body")
 NGRAM_FIELDS = ("body_ngram", "title_ngram")
@@ -73,13 +73,13 @@ def fold_key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def read_vocabulary(scorer: Scorer, fields: Iterable[str] = TERM_FIELDS) -> dict[str, int]:
+def read_vocabulary(snapshot: Snapshot, fields: Iterable[str] = TERM_FIELDS) -> dict[str, int]:
     """Every term of `fields` with its document frequency (the largest over
     the fields; deleted posts not yet merged away are still counted)."""
     vocabulary: dict[str, int] = {}
     for fieldname in fields:
         per_field: dict[str, int] = {}
-        for local, _ in scorer.per_segment(("vocabulary", fieldname),
+        for local, _ in snapshot.per_segment(("vocabulary", fieldname),
                                            lambda leaf: _segment_vocabulary(leaf, fieldname)):
             if not per_field:
                 per_field = dict(local)
@@ -99,14 +99,14 @@ def _segment_vocabulary(leaf: Any, fieldname: str) -> dict[str, int]:
     return {btext.decode("utf-8"): info.doc_frequency() for btext, info in leaf.iter_field(fieldname)}
 
 
-def reading_table(scorer: Scorer, vocabulary: dict[str, int] | None = None) -> ReadingTable:
+def reading_table(snapshot: Snapshot, vocabulary: dict[str, int] | None = None) -> ReadingTable:
     """The readings of an index generation's words."""
-    reader = scorer.searcher.reader()
+    reader = snapshot.searcher.reader()
 
     def joins(bigram: str) -> bool:
         return any((fieldname, bigram) in reader for fieldname in NGRAM_FIELDS)
 
-    return ReadingTable(read_vocabulary(scorer) if vocabulary is None else vocabulary, joins)
+    return ReadingTable(read_vocabulary(snapshot) if vocabulary is None else vocabulary, joins)
 
 
 class _PrefixIndex:
@@ -157,9 +157,9 @@ def _title_keys(title: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 class Completions:
     """Completion tables of one index generation; see the module doc."""
 
-    def __init__(self, scorer: Scorer, readings: ReadingTable | None = None) -> None:
-        self.scorer = scorer
-        self.readings = readings or reading_table(scorer)
+    def __init__(self, snapshot: Snapshot, readings: ReadingTable | None = None) -> None:
+        self.snapshot = snapshot
+        self.readings = readings or reading_table(snapshot)
         vocabulary = self.readings.vocabulary
         words = sorted(t for t in vocabulary if _suggestible(t))
         self._words = words
@@ -171,7 +171,7 @@ class Completions:
     # --- building ----------------------------------------------------------
 
     def _load_tags(self) -> None:
-        counts = self.scorer.facet_counts("tags", self.scorer.live)
+        counts = self.snapshot.facet_counts("tags", self.snapshot.live)
         self._tags = [value for value, _ in counts]
         self._tag_counts = [count for _, count in counts]
         pairs = [(fold_key(v), i) for i, v in enumerate(self._tags)]
@@ -179,11 +179,11 @@ class Completions:
         self._tag_index = _PrefixIndex(pairs)
 
     def _load_titles(self) -> None:
-        live = self.scorer.live
-        dates = self.scorer.dates()
+        live = self.snapshot.live
+        dates = self.snapshot.dates()
         by_title: dict[str, list[int]] = {}
         links: dict[int, tuple[str, str]] = {}
-        for local, offset in self.scorer.per_segment("titles", _segment_titles):
+        for local, offset in self.snapshot.per_segment("titles", _segment_titles):
             for d, title, slug, url in local:
                 docnum = offset + d
                 if live[docnum]:
@@ -288,7 +288,7 @@ class Completions:
         """Live posts having the word in title, tags or body."""
         count = self._counts.get(term)
         if count is None:
-            docs = [self.scorer.postings(f, term)[0] for f in TERM_FIELDS]
+            docs = [self.snapshot.postings(f, term)[0] for f in TERM_FIELDS]
             count = self._counts[term] = len(np.unique(np.concatenate(docs)))
             if len(self._counts) > MAX_COUNTS:
                 self._counts.clear()

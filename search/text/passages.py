@@ -9,7 +9,7 @@ compare equal.
 The indexer stores the hashes of each post's long paragraphs and sentences
 (`passage_terms`) in the `passages` column; a searcher turns the column into
 an in-memory map from hash to posts once per index version
-(`Scorer.column_terms`), so the posts sharing a passage are found with one
+(`Snapshot.column_terms`), so the posts sharing a passage are found with one
 lookup.
 """
 

@@ -1,0 +1,259 @@
+"""One index generation as the read side sees it (`Snapshot`).
+
+Whoosh's own query execution walks a tree of Python matchers per posting;
+for OR queries of a dozen clauses that costs tens of milliseconds. Here each
+(field, term) postings list is read once per index generation into arrays
+(`search.index.whoosh.postings`), and ranking (`search.query.rank`),
+related articles and repeated passages are functions over a Snapshot.
+Whoosh remains the storage: postings, field lengths, deletions and stored
+fields come from its reader.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any, Callable, Hashable, Iterable, TypeVar
+
+import numpy as np
+from whoosh.searching import Searcher as WhooshSearcher
+
+from search.index.schema import StoredPost
+from search.index.whoosh.postings import read_postings
+from search.query.segments import SegmentTables, segment_id
+
+T = TypeVar("T")
+
+CACHE_TERMS = 20_000  # (field, term) postings lists of this generation kept
+
+Postings = tuple[np.ndarray, np.ndarray]  # docnums (int32), term frequencies (float32)
+EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
+
+
+class Snapshot:
+    """One index generation as the read side sees it.
+
+    It owns the generation's Whoosh searcher, its live documents, postings
+    arrays, field lengths, columns, keyword tables and stored posts, and
+    every table built from them on first need (`table`: readings,
+    completions, related articles' statistics); they all go with it.
+    Whatever is read from a segment is kept in `tables` (shared by the
+    successive generations of an index: `search.query.segments`) and
+    combined here with this generation's document numbers and deletions.
+    Thread-safe: a table may be built twice by two threads, never seen
+    half-built. (Memos of pure text functions — morph's words, key-term
+    weights, passage hashes, UniDic readings of a term, a title's keys —
+    stay in their modules: they depend on the text, never on a generation.)
+    """
+
+    def __init__(self, searcher: WhooshSearcher, tables: SegmentTables | None = None) -> None:
+        self.searcher = searcher
+        self.tables = tables if tables is not None else SegmentTables()
+        reader = searcher.reader()
+        self.doc_count_all = reader.doc_count_all()
+        self.live = np.zeros(self.doc_count_all, bool)
+        self.live[list(reader.all_doc_ids())] = True
+        self.doc_count = int(self.live.sum())
+        self._leaves = list(reader.leaf_readers())
+        self.segment_ids = [segment_id(leaf) for leaf, _ in self._leaves]
+        self._lengths: dict[str, tuple[np.ndarray, float]] = {}
+        self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._dates: np.ndarray | None = None
+        self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        self._column_terms: dict[str, dict[str, np.ndarray]] = {}
+        self._tables: dict[Hashable, Any] = {}
+
+    def table(self, name: Hashable, build: Callable[["Snapshot"], T]) -> T:
+        """The table `name` of this generation, `build(self)` on first need."""
+        try:
+            return self._tables[name]
+        except KeyError:
+            value = self._tables[name] = build(self)
+            return value
+
+    def built(self, name: Hashable) -> bool:
+        """Whether the table `name` has been built (for tests and benchmarks)."""
+        return name in self._tables
+
+    def docnum(self, slug: str) -> int | None:
+        """The document number of a post, or None if it is not indexed."""
+        return self.searcher.document_number(slug=slug)
+
+    def stored(self, docnum: int) -> StoredPost:
+        return StoredPost.from_fields(self.searcher.stored_fields(docnum))
+
+    def postings(self, fieldname: str, text: str) -> Postings:
+        key = (fieldname, text)
+        cached = self._postings.get(key)
+        if cached is not None:
+            self._postings.move_to_end(key)
+            return cached
+        ids: list[np.ndarray] = []
+        tfs: list[np.ndarray] = []
+        for (leaf, offset), segid in zip(self._leaves, self.segment_ids):
+            local_ids, local_tfs = self.tables.postings(
+                segid, fieldname, text, lambda leaf=leaf: read_postings(leaf, fieldname, text))
+            if len(local_ids):
+                ids.append(local_ids + offset)
+                tfs.append(local_tfs)
+        if ids:
+            docs, freqs = np.concatenate(ids), np.concatenate(tfs)
+            keep = self.live[docs]
+            result: Postings = (docs[keep], freqs[keep])
+        else:
+            result = EMPTY
+        self._postings[key] = result
+        if len(self._postings) > CACHE_TERMS:
+            self._postings.popitem(last=False)
+        return result
+
+    def lengths(self, fieldname: str) -> tuple[np.ndarray, float]:
+        """Per-document field lengths and their average."""
+        cached = self._lengths.get(fieldname)
+        if cached is None:
+            lengths = np.zeros(self.doc_count_all, np.float32)
+            for local, offset in self.per_segment(("lengths", fieldname),
+                                                  lambda leaf: _field_lengths(leaf, fieldname)):
+                lengths[offset : offset + len(local)] = local
+            live_lengths = lengths[self.live]
+            avg = float(live_lengths.mean()) if live_lengths.size else 1.0
+            avg = avg if math.isfinite(avg) else 1.0
+            cached = self._lengths[fieldname] = (lengths, max(avg, 1.0))
+        return cached
+
+    def per_segment(self, name: Hashable, build: Callable[[Any], T]) -> list[tuple[T, int]]:
+        """(`build(segment reader)`, the segment's first docnum) for each
+        segment, kept across generations under `name`."""
+        return [(self.tables.table(segid, name, lambda leaf=leaf: build(leaf)), offset)
+                for (leaf, offset), segid in zip(self._leaves, self.segment_ids)]
+
+    def char_spans(
+        self, fieldname: str, text: str, docnums: Iterable[int]
+    ) -> dict[int, list[tuple[int, int]]]:
+        """(start, end) character offsets of a term in some documents."""
+        docs = self.postings(fieldname, text)[0]
+        candidates = sorted(int(d) for d in docnums)
+        present = np.isin(candidates, docs)
+        found: dict[int, list[tuple[int, int]]] = {}
+        for (leaf, offset), segid in zip(self._leaves, self.segment_ids):
+            mine = [d - offset for d, here in zip(candidates, present)
+                    if here and offset <= d < offset + leaf.doc_count_all()]
+            if not mine:
+                continue
+            spans = self.tables.spans(segid, fieldname, text, mine,
+                                      lambda wanted, leaf=leaf: _read_spans(leaf, fieldname, text, wanted))
+            for d, found_spans in spans.items():
+                found[offset + d] = found_spans
+        return found
+
+    def keyword_pairs(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """A keyword field as (values, value index per pair, docnum per pair)."""
+        cached = self._keywords.get(fieldname)
+        if cached is None:
+            per_value: dict[str, list[np.ndarray]] = {}
+            for local, offset in self.per_segment(("keywords", fieldname),
+                                                  lambda leaf: _keyword_lists(leaf, fieldname)):
+                for text, local_docs in local.items():
+                    d = local_docs + offset
+                    per_value.setdefault(text, []).append(d[self.live[d]])
+            values: list[str] = []
+            value_idx: list[np.ndarray] = []
+            docs: list[np.ndarray] = []
+            for text in sorted(per_value):
+                d = np.concatenate(per_value[text])
+                if len(d):
+                    value_idx.append(np.full(len(d), len(values), np.int32))
+                    docs.append(d)
+                    values.append(text)
+            if values:
+                cached = (values, np.concatenate(value_idx), np.concatenate(docs))
+            else:
+                cached = ([], np.zeros(0, np.int32), np.zeros(0, np.int32))
+            self._keywords[fieldname] = cached
+        return cached
+
+    def facet_counts(self, fieldname: str, mask: np.ndarray) -> list[tuple[str, int]]:
+        """(value, number of documents in `mask` having it), most frequent first."""
+        values, value_idx, docs = self.keyword_pairs(fieldname)
+        if not values:
+            return []
+        counts = np.bincount(value_idx[mask[docs]], minlength=len(values))
+        # values come in lexicon (sorted) order, so a stable sort by count
+        # gives most frequent first, then alphabetical
+        order = np.argsort(-counts, kind="stable")
+        order = order[: np.count_nonzero(counts)]
+        return [(values[i], int(counts[i])) for i in order]
+
+    def dates(self) -> np.ndarray:
+        """The `date` column of each document (search.index.schema.date_value; 0 if none)."""
+        if self._dates is None:
+            values = np.zeros(self.doc_count_all, np.int64)
+            for local, offset in self.per_segment("dates", _dates):
+                values[offset : offset + len(local)] = local
+            self._dates = values
+        return self._dates
+
+    def column_terms(self, fieldname: str) -> dict[str, np.ndarray]:
+        """term -> live docnums, for a column of space-separated ASCII terms
+        (an inverted list kept in memory instead of in the index)."""
+        cached = self._column_terms.get(fieldname)
+        if cached is None:
+            lists: dict[str, list[np.ndarray]] = {}
+            for local, offset in self.per_segment(("column_terms", fieldname),
+                                                  lambda leaf: _column_lists(leaf, fieldname)):
+                for term, local_docs in local.items():
+                    d = local_docs + offset
+                    lists.setdefault(term, []).append(d[self.live[d]])
+            joined = {t: np.concatenate(docs) for t, docs in lists.items()}
+            cached = self._column_terms[fieldname] = {t: d for t, d in joined.items() if len(d)}
+        return cached
+
+
+# --- what is read from one segment (kept in SegmentTables) ----------------------
+
+
+def _field_lengths(leaf: Any, fieldname: str) -> np.ndarray:
+    return np.array([leaf.doc_field_length(d, fieldname, 0) or 0
+                     for d in range(leaf.doc_count_all())], np.float32)
+
+
+def _keyword_lists(leaf: Any, fieldname: str) -> dict[str, np.ndarray]:
+    """value -> the segment's docnums having it (deleted ones included)."""
+    if fieldname not in leaf.schema:
+        return {}
+    return {btext.decode("utf-8"): read_postings(leaf, fieldname, btext.decode("utf-8"))[0]
+            for btext in leaf.lexicon(fieldname)}
+
+
+def _dates(leaf: Any) -> np.ndarray:
+    if not leaf.has_column("date"):
+        return np.zeros(leaf.doc_count_all(), np.int64)
+    return np.asarray(list(leaf.column_reader("date", translate=False)), np.int64)
+
+
+def _column_lists(leaf: Any, fieldname: str) -> dict[str, np.ndarray]:
+    """term -> the segment's docnums (deleted ones included), for a column
+    of space-separated ASCII terms."""
+    lists: dict[str, list[int]] = {}
+    if leaf.has_column(fieldname):
+        column = leaf.column_reader(fieldname, translate=False)
+        for d, value in enumerate(column):
+            if value:
+                for term in value.decode("ascii").split():
+                    lists.setdefault(term, []).append(d)
+    return {t: np.asarray(docs, np.int32) for t, docs in lists.items()}
+
+
+def _read_spans(leaf: Any, fieldname: str, text: str, docnums: list[int]
+                ) -> dict[int, list[tuple[int, int]]]:
+    """(start, end) character offsets of a term in some documents of one
+    segment (its own docnums, ascending, each having the term)."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    if (fieldname, text) not in leaf:
+        return found
+    m = leaf.postings(fieldname, text)
+    for d in docnums:
+        m.skip_to(d)
+        if m.is_active() and m.id() == d:
+            found[d] = [(a, b) for _, a, b in m.value_as("characters")]
+    return found
