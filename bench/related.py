@@ -152,8 +152,8 @@ def main() -> int:
 
     with Searcher(index_dir) as searcher:
         searcher.warm()
-        ws = searcher.snapshot.searcher  # noqa: SLF001 (the Whoosh searcher, for more_like)
-        snapshot = searcher._scorer  # noqa: SLF001
+        ws = searcher.snapshot.searcher  # the Whoosh searcher, for more_like
+        snapshot = searcher.snapshot
 
         def docnum(slug: str) -> int:
             return ws.document_number(slug=slug)
