@@ -163,3 +163,52 @@ def test_ids_are_jekylls_on_the_sample_corpus(tmp_path: Path) -> None:
              if ids != built[name]}
     assert sum(len(ids) for ids in built.values()) > 1000
     assert wrong == {}
+
+
+LONG_POST = """---
+title: サーバーの設定メモ
+tags: [サーバー]
+---
+サーバーを設定したときの覚え書きです。
+
+## ファイアウォールの設定
+
+{firewall}
+
+## ログの確認方法
+
+{logs}
+
+## ログの保存期間
+
+{rotation}
+"""
+
+
+def test_hits_link_to_sections_that_exist_in_jekylls_pages(tmp_path: Path) -> None:
+    """The hit links to its best match's section, and a long post lists its
+    best-matching sections; every link's anchor is an id in the page Jekyll builds."""
+    from search import Searcher, build_index
+
+    text = LONG_POST.format(
+        firewall="ufw でポートを開けます。" * 120,
+        logs="journalctl でログを確認します。エラーのログは優先度で絞り込みます。" * 50,
+        rotation="ログは logrotate で一週間保存します。古いログは圧縮されます。" * 50,
+    )
+    name = "2026-03-01-server-notes.md"
+    built = jekyll_ids({name: text}, tmp_path / "jekyll")["server-notes"]
+    site = tmp_path / "site" / "_posts"
+    site.mkdir(parents=True)
+    (site / name).write_text(text, encoding="utf-8")
+    build_index(site.parent, tmp_path / "index", procs=1)
+    with Searcher(tmp_path / "index") as searcher:
+        hit = searcher.search("ログを確認する").hits[0]
+    from urllib.parse import unquote, urlsplit
+
+    assert hit.section is not None and hit.section["title"] == "ログの確認方法"
+    linked = [hit.section["url"]] + [s["url"] for s in hit.sections]
+    assert [s["title"] for s in hit.sections][:2] == ["ログの確認方法", "ログの保存期間"]
+    assert all("<mark>" in s["snippet_html"] for s in hit.sections)
+    for url in linked:
+        assert urlsplit(url).path == urlsplit(hit.url).path
+        assert unquote(urlsplit(url).fragment) in built

@@ -284,7 +284,7 @@ SPEC: dict[str, Any] = {
             "Hit": {
                 "type": "object",
                 "required": ["slug", "url", "title", "title_html", "date", "tags", "categories",
-                             "author", "excerpt", "score", "snippet_html"],
+                             "author", "excerpt", "score", "snippet_html", "section", "sections"],
                 "properties": {
                     "slug": _STR,
                     "url": {"type": "string", "description": "The post's URL on the blog."},
@@ -301,6 +301,19 @@ SPEC: dict[str, Any] = {
                     "snippet_html": {"type": "string", "description":
                                      "About 120-160 characters of the body around the best matches, "
                                      "escaped HTML with `<mark>` as the only markup."},
+                    "section": {
+                        "oneOf": [{"type": "null"}, {
+                            "type": "object", "required": ["title", "url"],
+                            "properties": {"title": _STR, "url": _STR}}],
+                        "description": "The heading of the section the snippet is from, and the "
+                                       "post's URL with that heading's id (as Jekyll gives it); "
+                                       "null before the first heading."},
+                    "sections": {
+                        "type": "array", "maxItems": 3,
+                        "items": {"type": "object", "required": ["title", "url", "snippet_html"],
+                                  "properties": {"title": _STR, "url": _STR, "snippet_html": _STR}},
+                        "description": "A long post's best-matching sections (none, or two to three), "
+                                       "each with its own snippet."},
                 },
             },
             "SearchResult": {

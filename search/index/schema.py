@@ -18,7 +18,6 @@ import json
 import os
 import re
 import stat
-import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,30 +34,23 @@ from whoosh.system import pack_uint
 from whoosh.util.times import datetime_to_long
 
 from search.errors import IndexNotFoundError, IndexUnreadableError, SchemaVersionError
-from search.index import analyzers
 from search.index.analyzers import CjkBigramAnalyzer, JapaneseAnalyzer
-from search.index.whoosh import codec
 from search.ingest.posts import Post
 from search.text.passages import passage_terms
 
 # Bump whenever the schema or the analysis changes what is stored in the index.
-SCHEMA_VERSION = 3  # 2: passages (repeated passages across posts); 3: date and passages as columns
+# 2: passages (repeated passages across posts); 3: date and passages as columns;
+# 4: sections (the headings of each post, with their ids)
+SCHEMA_VERSION = 4
 META_FILE = "blogsearch.json"
 
 # Module paths are part of the index format. Whoosh's table of contents
 # pickles the schema (its field types and analyzers) and each segment's
 # codec by module path, so these modules may not move or be renamed without
-# either an entry in LEGACY_MODULES or a SCHEMA_VERSION bump.
-FORMAT_MODULES = (analyzers.__name__, __name__, codec.__name__)
-# Where indexes written by earlier releases (schema version 3, before the
-# modules moved into sub-packages) find them.
-LEGACY_MODULES = {
-    "search.analysis": analyzers,
-    "search.schema": sys.modules[__name__],
-    "search.codec": codec,
-}
-for _old, _module in LEGACY_MODULES.items():
-    sys.modules.setdefault(_old, _module)
+# a SCHEMA_VERSION bump (the version is checked before the pickle is read:
+# an older index gets the rebuild message, never a ModuleNotFoundError), or
+# aliases at the old paths in sys.modules for indexes of the same version.
+FORMAT_MODULES = ("search.index.analyzers", "search.index.schema", "search.index.whoosh.codec")
 
 
 class MorphCharacters(Characters):
@@ -122,6 +114,7 @@ def make_schema() -> Schema:
         date=COLUMN(NumericColumn("q")),  # search.index.schema.date_value: sorting and date filters
         published=STORED(),  # the post's date in ISO 8601 with its offset
         excerpt=STORED(),
+        sections=STORED(),  # Post.sections: (offset in body, level, id, heading text) per heading
         passages=COLUMN(VarBytesColumn()),  # search.text.passages: hashes of long paragraphs and sentences
     )
 
@@ -151,6 +144,7 @@ def to_document(post: Post) -> dict[str, Any]:
         "date": date_value(post.date),
         "published": post.date.isoformat(),
         "excerpt": post.excerpt,
+        "sections": post.sections,
         "passages": " ".join(passage_terms(post.body)).encode("ascii"),
     }
 
@@ -169,6 +163,7 @@ class StoredPost:
     author: str
     excerpt: str
     body: str  # plain text
+    sections: list[tuple[int, int, str, str]]  # (offset in body, level, id, heading text)
 
     @classmethod
     def from_fields(cls, stored: Mapping[str, Any]) -> "StoredPost":
@@ -182,6 +177,7 @@ class StoredPost:
             author=stored.get("author", ""),
             excerpt=stored.get("excerpt", ""),
             body=stored.get("body", ""),
+            sections=[tuple(s) for s in stored.get("sections") or ()],
         )
 
     def summary(self) -> dict[str, Any]:

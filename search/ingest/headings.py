@@ -181,3 +181,10 @@ def locate(found: list[Heading], text: str) -> list[int]:
         if at >= 0:
             position = at + len(heading.text)
     return offsets
+
+
+def sections_of(markdown: str, text: str) -> list[tuple[int, int, str, str]]:
+    """(offset in `text`, level, id, heading text) of each heading of the
+    Markdown found in its plain text `text`, in order."""
+    found = headings(markdown)
+    return [(at, h.level, h.id, h.text) for h, at in zip(found, locate(found, text)) if at >= 0]

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from search.errors import PostError
 from search.ingest.frontmatter import read_front_matter, text_value, word_list
+from search.ingest.headings import sections_of
 from search.ingest.plaintext import markdown_to_text
 
 POST_SUFFIXES = (".md", ".markdown")
@@ -79,6 +80,8 @@ class Post:
     categories: list[str] = field(default_factory=list)
     author: str = ""
     hash: str = ""  # changes when the file or the site configuration changes
+    # (offset in body, level, HTML id, heading text) of each heading found in the body
+    sections: list[tuple[int, int, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -225,6 +228,7 @@ def parse_post(data: bytes, path: Path, relpath: str, config: SiteConfig) -> Pos
         categories=categories,
         author=text_value(meta.get("author")),
         hash=file_hash(data, relpath, config),
+        sections=sections_of(content, body),
     )
 
 

@@ -1,20 +1,31 @@
 """Result pages: the hits of a page with highlighted titles and snippets,
-and the result's facet counts."""
+the section each hit's best match is in, and the result's facet counts.
+
+A hit links to the heading of the section its snippet comes from
+(`url#id`, with the ids Jekyll gives headings: `search.ingest.headings`);
+a long post also lists up to MAX_SUB_RESULTS of its best-matching
+sections, each with a snippet, as Pagefind and DocSearch do.
+"""
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
 from search.query.plan import QueryPlan
 from search.query.rank import idf
 from search.query.snapshot import Snapshot
-from search.text.snippets import make_snippet, mark_html
+from search.index.schema import StoredPost
+from search.text.snippets import TARGET_CHARS, Span, best_window, make_snippet, mark_html
 
 FACET_FIELDS = ("tags", "categories")
 MAX_FACET_VALUES = 30
+LONG_POST_CHARS = 3_000  # a post this long lists its best-matching sections
+MAX_SUB_RESULTS = 3
 
 
 @dataclass
@@ -30,6 +41,10 @@ class Hit:
     excerpt: str
     score: float
     snippet_html: str
+    # {"title", "url"} of the section the snippet is from (None before the first heading)
+    section: dict[str, str] | None = None
+    # a long post's best-matching sections: {"title", "url", "snippet_html"}
+    sections: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -75,6 +90,7 @@ def make_hits(snapshot: Snapshot, docnums: list[int], scores: np.ndarray,
     hits = []
     for d in docnums:
         post = snapshot.stored(d)
+        section, sections = _sections(post, body_spans[d], weights)
         hits.append(Hit(
             slug=post.slug,
             url=post.url,
@@ -87,8 +103,44 @@ def make_hits(snapshot: Snapshot, docnums: list[int], scores: np.ndarray,
             excerpt=post.excerpt,
             score=round(float(scores[d]), 4),
             snippet_html=make_snippet(post.body, body_spans[d], weights),
+            section=section,
+            sections=sections,
         ))
     return hits
+
+
+def _sections(post: StoredPost, spans: list[Span], weights: dict[str, float]
+              ) -> tuple[dict[str, str] | None, list[dict[str, str]]]:
+    """The section of the snippet's best match, and a long post's best sections."""
+    if not post.sections or not spans:
+        return None, []
+    starts = [offset for offset, _, _, _ in post.sections]
+    at = bisect.bisect_right(starts, best_window(spans, weights, TARGET_CHARS - 20)) - 1
+    section = _link(post, at) if at >= 0 else None
+    if len(post.body) < LONG_POST_CHARS:
+        return section, []
+    ordered = sorted(spans)
+    span_starts = [s[0] for s in ordered]
+    scored = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(post.body)
+        mine = ordered[bisect.bisect_left(span_starts, start) : bisect.bisect_left(span_starts, end)]
+        if mine:
+            score = sum(weights.get(key, 1.0) for key in {key for _, _, key in mine})
+            scored.append((-score, i, start, end, mine))
+    if len(scored) < 2:
+        return section, []
+    sections = []
+    for _, i, start, end, mine in sorted(scored)[:MAX_SUB_RESULTS]:
+        shifted = [(a - start, b - start, key) for a, b, key in mine]
+        sections.append({**_link(post, i),
+                         "snippet_html": make_snippet(post.body[start:end], shifted, weights)})
+    return section, sections
+
+
+def _link(post: StoredPost, i: int) -> dict[str, str]:
+    _, _, anchor, title = post.sections[i]
+    return {"title": title, "url": f"{post.url}#{quote(anchor)}"}
 
 
 def _spans(snapshot: Snapshot, fieldname: str, docnums: list[int], plan: QueryPlan
