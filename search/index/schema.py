@@ -149,7 +149,6 @@ def to_document(post: Post) -> dict[str, Any]:
     }
 
 
-
 @dataclass
 class StoredPost:
     """A post as the index stores it; the one reader of its stored fields."""
