@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NoReturn, Sequence, T
 
 from search.errors import Invalid, SearchError
 from search.ingest.jekyll import CONFIG_FILE, config_files, read_config
-from search.ingest.posts import DEFAULT_PERMALINK, DEFAULT_TIMEZONE, SiteConfig
+from search.ingest.posts import DEFAULT_TIMEZONE, SiteConfig
 from search.settings import check_base_url, check_permalink, check_seconds, check_timezone
 
 if TYPE_CHECKING:
@@ -134,15 +134,7 @@ def site_config(args: argparse.Namespace) -> SiteConfig:
     jekyll = read_config(config_files(args.posts, args.config))
     if jekyll.files:
         print(jekyll.describe(), file=sys.stderr)
-    return SiteConfig(
-        base_url=_first(args.base_url, jekyll.base_url, ""),
-        permalink=_first(args.permalink, jekyll.permalink, DEFAULT_PERMALINK),
-        timezone=_first(args.timezone, jekyll.timezone, DEFAULT_TIMEZONE),
-    )
-
-
-def _first(*values: str | None) -> str:
-    return next(v for v in values if v is not None)
+    return jekyll.site_config(args.base_url, args.permalink, args.timezone)
 
 
 def add_timezone_option(p: argparse.ArgumentParser, help: str) -> None:

@@ -326,3 +326,23 @@ def test_an_unpublished_file_leaves_its_slug_to_a_published_one(tmp_path: Path) 
     again = build_index(posts, index, procs=1)  # nothing changed: nothing written or deleted
     assert (again.errors, again.indexed, again.unchanged, again.deleted, again.total) == ([], 0, 1, 0, 1)
     assert check_index(posts, index).clean
+
+
+def test_a_future_post_waits_and_a_later_run_indexes_it_once_due(
+        posts_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timezone
+
+    from search.ingest import posts as posts_module
+
+    (posts_copy / "2030-04-01-penguin-parade.md").write_text(
+        "---\ntitle: ペンギンの大行進\n---\n南極のペンギンが列を作って海へ向かう。\n", encoding="utf-8")
+    ix = tmp_path / "ix"
+    monkeypatch.setattr(posts_module, "current_time", lambda: datetime(2030, 3, 31, tzinfo=timezone.utc))
+    report = build_index(posts_copy, ix, procs=1)
+    assert (report.indexed, report.skipped, report.future) == (PUBLISHED, 2, 1)
+    assert "1 dated in the future: indexed by a later run once due" in report.summary()
+    assert "penguin-parade" not in slugs_for(ix, "ペンギンの大行進")
+    monkeypatch.setattr(posts_module, "current_time", lambda: datetime(2030, 4, 2, tzinfo=timezone.utc))
+    report = build_index(posts_copy, ix, procs=1)  # the file did not change: it is due now
+    assert (report.indexed, report.future, report.total) == (1, 0, PUBLISHED + 1)
+    assert slugs_for(ix, "ペンギンの大行進")[:1] == ["penguin-parade"]

@@ -74,6 +74,8 @@ def test_config_files_merge_left_to_right(tmp_path: Path) -> None:
     ("timezone: Mars/Phobos\n", "timezone: unknown time zone 'Mars/Phobos'"),
     ("permalink: /:long_month/:title/\n", "permalink: "),
     ("url: example.jp\n", "url/baseurl: "),
+    ("exclude: old\n", "exclude: not a list of paths"),
+    ("defaults: {scope: {path: news}}\n", "defaults: not a list of scopes and values"),
 ])
 def test_a_bad_config_is_one_line_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "_config.yml").write_text(text, encoding="utf-8")

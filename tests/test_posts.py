@@ -496,10 +496,11 @@ def test_jekyll_site_loads_only_posts(tmp_path):
     result = load(tmp_path)
 
     assert result.errors == []
+    # paths as Jekyll's `relative_path`: from the site folder
     assert sorted((p.slug, p.path) for p in result.posts) == [
-        ("deeper", "tech/deep/2024-07-01-deeper.markdown"),
-        ("nested", "2024/2024-06-01-nested.md"),
-        ("top", "2024-05-01-top.md"),
+        ("deeper", "_posts/tech/deep/2024-07-01-deeper.markdown"),
+        ("nested", "_posts/2024/2024-06-01-nested.md"),
+        ("top", "_posts/2024-05-01-top.md"),
     ]
 
 

@@ -27,7 +27,15 @@ from whoosh.index import Index
 
 from search.index.children import die_with_parent, forking, take_interrupts
 from search.errors import IndexWorkerError, PostError, SchemaVersionError
-from search.ingest.posts import PostFile, SiteConfig, SlugOwners, parse_post, posts_root, walk_post_files
+from search.ingest.posts import (
+    PostFile,
+    SiteConfig,
+    Skipped,
+    SlugOwners,
+    parse_post,
+    posts_root,
+    walk_post_files,
+)
 from search.index.storage import (
     DEFAULT_WAIT,
     IndexLock,
@@ -70,7 +78,8 @@ class IndexReport:
     indexed: int = 0  # posts written (new or changed)
     unchanged: int = 0
     deleted: int = 0
-    skipped: int = 0  # unpublished
+    skipped: int = 0  # unpublished or future
+    future: int = 0  # of those, dated after this run: a later run indexes them once due
     errors: list[PostError] = field(default_factory=list)
     seconds: float = 0.0
     total: int = 0  # posts in the index afterwards
@@ -80,9 +89,15 @@ class IndexReport:
         note = f"rebuilt an unreadable index ({self.recovered}); " if self.recovered else ""
         return note + (
             f"{self.indexed} posts indexed, {self.unchanged} unchanged, "
-            f"{self.deleted} deleted, {self.skipped} skipped, "
+            f"{self.deleted} deleted, {self.skipped} skipped{self._future_note()}, "
             f"{len(self.errors)} errors, {self.total} in index, {self.seconds:.1f} s"
         )
+
+
+    def _future_note(self) -> str:
+        if not self.future:
+            return ""
+        return f" ({self.future} dated in the future: indexed by a later run once due)"
 
 
 def indexed_hashes(ix: Index) -> dict[str, str]:
@@ -100,13 +115,13 @@ class _Job:
     data: bytes
 
 
-def _parse_job(job: _Job, config: SiteConfig) -> dict[str, Any] | PostError | None:
+def _parse_job(job: _Job, config: SiteConfig) -> dict[str, Any] | PostError | Skipped:
     """The Whoosh document of a post file (made in the pool's processes)."""
     try:
         post = parse_post(job.data, job.path, job.relpath, config)
     except PostError as e:
         return e
-    return None if post is None else to_document(post)
+    return post if isinstance(post, Skipped) else to_document(post)
 
 
 def build_index(
@@ -261,7 +276,7 @@ def _changed_files(
 
 
 def _accept(
-    parsed: Iterable[dict[str, Any] | PostError | None],
+    parsed: Iterable[dict[str, Any] | PostError | Skipped],
     files: list[PostFile],
     known: dict[str, str],
     report: IndexReport,
@@ -289,8 +304,9 @@ def _accept(
                 present.add(file.slug)
             continue
         result = next(results)
-        if result is None:
+        if isinstance(result, Skipped):
             report.skipped += 1
+            report.future += result.reason == "future"
             continue
         duplicate = owners.claim(file)
         if isinstance(result, PostError):

@@ -58,14 +58,14 @@ def check_index(
                 report.errors.append(str(e))
                 owners.claim(file)
                 continue
-            if post is None:
-                continue  # unpublished: must not be in the index, claims no slug
+            if not post:
+                continue  # unpublished or future: must not be in the index, claims no slug
         duplicate = owners.claim(file)
         if duplicate:
             report.errors.append(str(duplicate))
             continue
         report.files += 1
-        if post is None:
+        if not post:
             continue
         if slug not in known:
             report.missing.append(slug)

@@ -7,20 +7,34 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 from search.errors import PostError
 from search.ingest.frontmatter import read_front_matter, text_value, word_list
+from search.ingest.layout import (
+    EntryFilter,
+    deep_merge,
+    document_path,
+    front_matter_defaults,
+    is_site,
+    path_categories,
+    site_post_files,
+)
 from search.ingest.plaintext import markdown_to_text
 
-POST_SUFFIXES = (".md", ".markdown")
+# Jekyll's markdown extensions (`markdown_ext`), and .mdown; a site's
+# `_posts` may also hold HTML posts.
+POST_SUFFIXES = (".md", ".markdown", ".mkdown", ".mkdn", ".mkd", ".mdown")
+SITE_POST_SUFFIXES = (*POST_SUFFIXES, ".html")
 MAX_POST_BYTES = 4 * 1024 * 1024
 EXCERPT_CHARS = 120
 DEFAULT_TIMEZONE = "Asia/Tokyo"
@@ -53,17 +67,45 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?])")
 
 @dataclass(frozen=True)
 class SiteConfig:
-    """How posts become URLs and dates. Read at the edges, passed in."""
+    """How posts become URLs and dates, and which files are posts. Read at
+    the edges (options, `_config.yml`), passed in."""
 
     base_url: str = ""
     permalink: str = DEFAULT_PERMALINK
     timezone: str = DEFAULT_TIMEZONE
+    future: bool = False  # index posts dated after the run, as `jekyll build --future`
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    defaults: str = ""  # Jekyll's `defaults` list as JSON (hashable; see layout.front_matter_defaults)
+    collections_dir: str = ""
 
     def __post_init__(self) -> None:
         check_permalink(self.permalink)
 
     def fingerprint(self) -> str:
-        return f"{self.base_url}\x1f{self.permalink}\x1f{self.timezone}"
+        """What a post's indexed form depends on: part of every file's hash.
+        The settings added later join it only when set, so that the hashes
+        of an index built without them stay valid."""
+        parts = [self.base_url, self.permalink, self.timezone]
+        extra = {"future": self.future, "defaults": self.defaults, "collections_dir": self.collections_dir}
+        if any(extra.values()):
+            parts.append(json.dumps(extra, sort_keys=True))
+        return "\x1f".join(parts)
+
+    def default_sets(self) -> list[Any]:
+        return json.loads(self.defaults) if self.defaults else []
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that is a post but is kept out of the index: `unpublished`
+    (published: false) or `future` (dated after now, without `future: true`).
+    False in a boolean test, like the None it replaces."""
+
+    reason: str
+
+    def __bool__(self) -> bool:
+        return False
 
 
 @dataclass
@@ -85,20 +127,29 @@ class Post:
 class LoadResult:
     posts: list[Post]
     errors: list[PostError]
-    skipped: list[str]  # unpublished posts (relative paths)
+    skipped: list[str]  # unpublished and future posts (relative paths)
 
 
 def posts_root(folder: str | os.PathLike[str]) -> Path:
-    """The folder to read posts from: a site's `_posts/` or the folder itself."""
+    """The folder to read posts from: a Jekyll site (see
+    `search.ingest.layout`) or a plain folder of posts."""
     root = Path(folder)
     if not root.is_dir():
         raise PostError(str(root), "not a folder")
-    jekyll = root / "_posts"
-    return jekyll if jekyll.is_dir() else root
+    return root
 
 
-def find_post_files(root: Path) -> Iterator[Path]:
-    """Post files under `root`, sorted; hidden folders and `_site` skipped."""
+def find_post_files(root: Path, config: SiteConfig | None = None) -> Iterator[Path]:
+    """Post files under `root`, sorted. In a Jekyll site, the files of its
+    `_posts` folders as Jekyll finds them; in a plain folder, every Markdown
+    file (hidden folders and `_site` skipped)."""
+    config = config or SiteConfig()
+    if is_site(root, config.collections_dir):
+        keep = EntryFilter(config.exclude, config.include)
+        for path in site_post_files(root, config.collections_dir, keep):
+            if path.name.endswith(SITE_POST_SUFFIXES):
+                yield path
+        return
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "_site")
         for name in sorted(filenames):
@@ -123,7 +174,7 @@ def walk_post_files(root: Path, config: SiteConfig) -> Iterator[PostFile]:
     """Every candidate post file under `root` in walk order, read: the one
     walk of the posts folder that the loader, the indexer and `check` share.
     Which file of a slug is the post is decided with SlugOwners."""
-    for path in find_post_files(root):
+    for path in find_post_files(root, config):
         relpath = path.relative_to(root).as_posix()
         slug = slug_of(path)[0]
         try:
@@ -193,26 +244,34 @@ def read_post_bytes(path: Path, root: Path) -> bytes:
         return f.read()
 
 
-def parse_post(data: bytes, path: Path, relpath: str, config: SiteConfig) -> Post | None:
-    """A post from a file's bytes; None if it is unpublished. Raises PostError."""
+def parse_post(data: bytes, path: Path, relpath: str, config: SiteConfig,
+               now: datetime | None = None) -> Post | Skipped:
+    """A post from a file's bytes, or why it is kept out of the index
+    (dated after `now`, default the current time). Raises PostError."""
     where = str(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise PostError(where, f"not valid UTF-8 (byte {e.start})") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    meta, content = read_front_matter(text, where)
+    own, content = read_front_matter(text, where)
+    defaults = front_matter_defaults(config.default_sets(), relpath, config.collections_dir)
+    meta = deep_merge(defaults, own)
     if meta.get("published") is False:
-        return None
+        return Skipped("unpublished")
     slug, file_date = slug_of(path)
     tz = ZoneInfo(config.timezone)
     when = _post_date(meta.get("date"), file_date, tz, where)
-    categories = word_list(meta.get("categories", meta.get("category")))
+    if not config.future and when > (now or current_time()):
+        return Skipped("future")
+    categories = jekyll_categories(path_categories(document_path(relpath, config.collections_dir)),
+                                   defaults, own)
     tags = word_list(meta.get("tags", meta.get("tag")))
     title = text_value(meta.get("title")) or slug.replace("-", " ")
     body = markdown_to_text(content)
     excerpt = text_value(meta.get("excerpt")) or derive_excerpt(body)
-    url = post_url(meta.get("permalink"), config, slug, when.astimezone(tz), categories)
+    url_slug = text_value(meta.get("slug")) or slug.rstrip(".")
+    url = post_url(meta.get("permalink"), config, url_slug, when.astimezone(tz), categories)
     return Post(
         slug=slug,
         path=relpath,
@@ -226,6 +285,38 @@ def parse_post(data: bytes, path: Path, relpath: str, config: SiteConfig) -> Pos
         author=text_value(meta.get("author")),
         hash=file_hash(data, relpath, config),
     )
+
+
+def current_time() -> datetime:
+    """Now, to tell future posts (Jekyll's `site.time`)."""
+    return datetime.now(timezone.utc)
+
+
+def jekyll_categories(from_path: list[str], *front_matters: dict[str, Any]) -> list[str]:
+    """A post's categories as Jekyll 4 gathers them: the folders above
+    `_posts`, then each front matter's (defaults, then the post's own)
+    `categories` added (a string splits at spaces), then `category` (whole,
+    not split) or else `categories` once more; duplicates dropped."""
+    merged: list[Any] = list(from_path)
+    data: dict[str, Any] = {}
+    for front_matter in front_matters:
+        value = front_matter.get("categories")
+        if value is not None:
+            items = value.split() if isinstance(value, str) else value if isinstance(value, list) else [value]
+            merged += [c for c in items if c not in merged]
+        data.update(front_matter)
+    if data.get("category") is not None:
+        extra = data["category"] if isinstance(data["category"], list) else [data["category"]]
+    else:
+        value = data.get("categories")
+        extra = value.split() if isinstance(value, str) else [c for c in value if c is not None] \
+            if isinstance(value, list) else []
+    out: list[str] = []
+    for item in merged + extra:
+        word = text_value(item)
+        if word and word not in out:
+            out.append(word)
+    return out
 
 
 def _post_date(value: Any, file_date: date | None, tz: ZoneInfo, where: str) -> datetime:
@@ -299,7 +390,7 @@ def post_url(
     """The post's URL: front matter `permalink`, else the site's pattern."""
     pattern = text_value(permalink) or config.permalink
     pattern = PERMALINK_STYLES.get(pattern, pattern)
-    quote = lambda s: urllib.parse.quote(s, safe="")  # noqa: E731
+    quote = lambda s: urllib.parse.quote(s, safe="!$&'()*+,;=@~")  # noqa: E731
     values = {
         "year": f"{when.year:04d}",
         "short_year": f"{when.year % 100:02d}",
@@ -313,8 +404,8 @@ def post_url(
         "hour": f"{when.hour:02d}",
         "minute": f"{when.minute:02d}",
         "second": f"{when.second:02d}",
-        "title": quote(slug),
-        "slug": quote(slug),
+        "title": quote(slugify(slug, pretty=True, cased=True)),
+        "slug": quote(slugify(slug)),
         "categories": "/".join(quote(c.lower()) for c in categories),
         "output_ext": ".html",
     }
@@ -329,6 +420,27 @@ def post_url(
     path = urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~%")
     path = "/" + re.sub(r"/{2,}", "/", path).lstrip("/")
     return config.base_url.rstrip("/") + path
+
+
+# Characters Jekyll's slugify keeps besides letters, marks and digits (`pretty` mode)
+_SLUG_PRETTY = frozenset("._~!$&'()+,;=@")
+
+
+def slugify(text: str, pretty: bool = False, cased: bool = False) -> str:
+    """Jekyll::Utils.slugify in `default` or `pretty` mode: every run of other
+    characters becomes one hyphen, hyphens at the ends go; lower case unless
+    `cased`. `:title` in a permalink is the pretty, cased slug."""
+    out: list[str] = []
+    for ch in text:
+        kind = unicodedata.category(ch)
+        if kind[0] in "LM" or kind == "Nd" or (pretty and ch in _SLUG_PRETTY):
+            out.append(ch)
+        elif not out or out[-1] != "-":
+            out.append("-")
+    slug = "".join(out)
+    slug = slug[1:] if slug.startswith("-") else slug
+    slug = slug[:-1] if slug.endswith("-") else slug
+    return slug if cased else slug.lower()
 
 
 def load_posts(folder: str | os.PathLike[str], config: SiteConfig | None = None) -> LoadResult:
@@ -347,7 +459,7 @@ def load_posts(folder: str | os.PathLike[str], config: SiteConfig | None = None)
             result.errors.append(e)
             owners.claim(file)
             continue
-        if post is None:
+        if not post:
             result.skipped.append(file.relpath)
             continue
         duplicate = owners.claim(file)
