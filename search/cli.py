@@ -129,12 +129,20 @@ def add_site_options(p: argparse.ArgumentParser, same_as: str = "") -> None:
 
 def site_config(args: argparse.Namespace) -> SiteConfig:
     """The site's URLs and dates: the options, else the Jekyll configuration
-    (`search.ingest.jekyll`), else the defaults. Says on stderr which configuration
-    file was read."""
+    (`search.ingest.jekyll`), else the settings the index was built with,
+    else the defaults. Says on stderr which configuration was used."""
+    from search.index.schema import stored_site_config
+
     jekyll = read_config(config_files(args.posts, args.config))
+    stored = None if jekyll.files else stored_site_config(args.index)
     if jekyll.files:
         print(jekyll.describe(), file=sys.stderr)
-    return jekyll.site_config(args.base_url, args.permalink, args.timezone)
+    elif stored is not None:
+        shown = "; ".join(f"{name} {value}" for name, value in
+                          (("url", stored.base_url), ("permalink", stored.permalink),
+                           ("timezone", stored.timezone)) if value)
+        print(f"site settings: as the index in {args.index} was built ({shown})", file=sys.stderr)
+    return jekyll.site_config(args.base_url, args.permalink, args.timezone, stored=stored)
 
 
 def add_timezone_option(p: argparse.ArgumentParser, help: str) -> None:
@@ -249,6 +257,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     if report.recovered:
         print(f"warning: the index in {args.index} could not be read ({report.recovered}); "
               f"rebuilt it from the posts", file=sys.stderr)
+    if report.settings_changed:
+        print(f"site settings changed since the index was built: {'; '.join(report.settings_changed)}; "
+              f"every post was indexed again with the new ones", file=sys.stderr)
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     print(report.summary())
@@ -263,6 +274,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
+        if result.settings_changed:
+            print(f"settings: the index was built with other site settings "
+                  f"({'; '.join(result.settings_changed)}): `blogsearch index` rebuilds every post")
         for kind in ("missing", "extra", "stale", "errors"):
             for item in getattr(result, kind):
                 print(f"{kind}: {item}")

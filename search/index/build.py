@@ -47,7 +47,7 @@ from search.index.storage import (
     swap_in,
     sync_tree,
 )
-from search.index.schema import create_index, open_index, to_document
+from search.index.schema import create_index, open_index, store_site_config, stored_site_config, to_document
 from search.index.whoosh.writers import abandon, open_writer
 
 # Below this many posts to write, a single-process writer is faster.
@@ -84,9 +84,13 @@ class IndexReport:
     seconds: float = 0.0
     total: int = 0  # posts in the index afterwards
     recovered: str = ""  # why an unreadable index was rebuilt, if it was
+    settings_changed: list[str] = field(default_factory=list)  # since the index was built: rebuilt
 
     def summary(self) -> str:
         note = f"rebuilt an unreadable index ({self.recovered}); " if self.recovered else ""
+        if self.settings_changed:
+            note += (f"site settings changed ({'; '.join(self.settings_changed)}): "
+                     "rebuilt every post with them; ")
         return note + (
             f"{self.indexed} posts indexed, {self.unchanged} unchanged, "
             f"{self.deleted} deleted, {self.skipped} skipped{self._future_note()}, "
@@ -168,6 +172,13 @@ def _build_locked(
             # An index that cannot be read is rebuilt beside it and swapped in.
             report.recovered = f"{type(e).__name__}: {e}"[:200]
             fresh, ix = True, None
+    if not fresh:
+        stored = stored_site_config(index_dir)
+        report.settings_changed = config.changes_from(stored) if stored else []
+        if report.settings_changed:
+            # every URL is rewritten in one new index: none of the old ones
+            # stays beside the new (a post that fails to parse now included)
+            fresh, ix = True, None
     if fresh:
         # A new index is built beside the target and swapped in whole:
         # readers of the old index keep it until the new one is complete.
@@ -200,6 +211,7 @@ def _build_locked(
         report.deleted = len(_write(ix, documents, gone_slugs, fresh, procs if parallel else 1))
         with ix.searcher() as s:
             report.total = s.doc_count()
+        store_site_config(build_dir, config)
         if fresh:
             settle_modes(build_dir)
             sync_tree(build_dir)

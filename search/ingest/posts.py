@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -78,9 +79,49 @@ class SiteConfig:
     include: tuple[str, ...] = ()
     defaults: str = ""  # Jekyll's `defaults` list as JSON (hashable; see layout.front_matter_defaults)
     collections_dir: str = ""
+    title: str = ""  # the site's title and language, for the search page (no effect on posts)
+    lang: str = ""
 
     def __post_init__(self) -> None:
         check_permalink(self.permalink)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON values (stored in the index's blogsearch.json)."""
+        return {f.name: list(v) if isinstance(v, tuple) else v
+                for f in dataclasses.fields(self) for v in [getattr(self, f.name)]}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SiteConfig:
+        """Settings from `to_dict`'s form; unknown keys are ignored. Raises
+        ValueError for values of the wrong kind."""
+        if not isinstance(data, dict):
+            raise ValueError("site settings are not a mapping")
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in data:
+                continue
+            value, default = data[f.name], f.default
+            if isinstance(default, tuple):
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ValueError(f"{f.name}: not a list of strings")
+                value = tuple(value)
+            elif not isinstance(value, type(default)):
+                raise ValueError(f"{f.name}: not a {type(default).__name__}")
+            values[f.name] = value
+        return cls(**values)
+
+    def changes_from(self, old: SiteConfig) -> list[str]:
+        """What differs from `old` in what posts depend on, one item each
+        (`permalink date → pretty`); empty when the posts' URLs, dates and
+        texts are the same under both."""
+        out = []
+        for f in dataclasses.fields(self):
+            if f.name in ("title", "lang"):
+                continue
+            before, after = getattr(old, f.name), getattr(self, f.name)
+            if before != after:
+                out.append(f"{f.name} {_shown(before)} → {_shown(after)}")
+        return out
 
     def fingerprint(self) -> str:
         """What a post's indexed form depends on: part of every file's hash.
@@ -94,6 +135,14 @@ class SiteConfig:
 
     def default_sets(self) -> list[Any]:
         return json.loads(self.defaults) if self.defaults else []
+
+
+def _shown(value: Any) -> str:
+    if value in ("", (), None):
+        return "(none)"
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value) if len(str(value)) <= 60 else str(value)[:57] + "…"
 
 
 @dataclass(frozen=True)
