@@ -80,6 +80,7 @@ class IndexReport:
     deleted: int = 0
     skipped: int = 0  # unpublished or future
     future: int = 0  # of those, dated after this run: a later run indexes them once due
+    hidden: int = 0  # of those, kept out of search by their front matter
     errors: list[PostError] = field(default_factory=list)
     seconds: float = 0.0
     total: int = 0  # posts in the index afterwards
@@ -99,9 +100,9 @@ class IndexReport:
 
 
     def _future_note(self) -> str:
-        if not self.future:
-            return ""
-        return f" ({self.future} dated in the future: indexed by a later run once due)"
+        notes = [f"{self.future} dated in the future: indexed by a later run once due"] if self.future else []
+        notes += [f"{self.hidden} with search: false"] if self.hidden else []
+        return f" ({'; '.join(notes)})" if notes else ""
 
 
 def indexed_hashes(ix: Index) -> dict[str, str]:
@@ -319,6 +320,7 @@ def _accept(
         if isinstance(result, Skipped):
             report.skipped += 1
             report.future += result.reason == "future"
+            report.hidden += result.reason == "hidden"
             continue
         duplicate = owners.claim(file)
         if isinstance(result, PostError):

@@ -148,7 +148,8 @@ def _shown(value: Any) -> str:
 @dataclass(frozen=True)
 class Skipped:
     """A file that is a post but is kept out of the index: `unpublished`
-    (published: false) or `future` (dated after now, without `future: true`).
+    (published: false), `hidden` (search: false or search_exclude: true) or
+    `future` (dated after now, without `future: true`).
     False in a boolean test, like the None it replaces."""
 
     reason: str
@@ -308,6 +309,8 @@ def parse_post(data: bytes, path: Path, relpath: str, config: SiteConfig,
     meta = deep_merge(defaults, own)
     if meta.get("published") is False:
         return Skipped("unpublished")
+    if meta.get("search") is False or meta.get("search_exclude") is True:
+        return Skipped("hidden")  # on the blog, kept out of its search
     slug, file_date = slug_of(path)
     tz = ZoneInfo(config.timezone)
     when = _post_date(meta.get("date"), file_date, tz, where)
