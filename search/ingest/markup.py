@@ -8,6 +8,7 @@ is what the blog shows.
   (`{{ page.title }}` in a code sample stays); other tags and `{{ … }}`
   outputs are dropped (their values are the site's, not the post's).
 - kramdown: attribute lists (`{: .note}`, `{:#id}`, `*word*{: .red}`),
+  header ids (`## 導入 {#intro}`),
   `{:toc}` with the list it replaces (`* 目次` is not text of the post), link
   definitions of attributes (`{:ref: .class}`) and extensions
   (`{::comment}…{:/comment}`, `{::options … /}`) are not text; fenced code
@@ -28,6 +29,8 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _IAL_LINE = re.compile(r"^\s*\{:(?!:)[^}\n]*\}\s*$")
 _TOC_LINE = re.compile(r"^\s*\{:\s*toc\s*\}\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+\.)\s+\S")
+# kramdown's header id: `## 見出し {#intro}`
+_HEADER_ID = re.compile(r"^( {0,3}#{1,6}\s.*?)\s*\{#[A-Za-z][\w:-]*\}\s*$")
 _SPAN_IAL = re.compile(r"\{:(?!:)[^}\n]*\}")
 _CODE_SPAN = re.compile(r"(`+).+?\1")
 _COMMENT_OPEN = "{::comment}"
@@ -80,7 +83,7 @@ def _drop_comments(text: str) -> str:
 
 def strip_kramdown(text: str) -> str:
     """Markdown without kramdown's attribute lists and extensions (outside code)."""
-    if "{:" not in text:
+    if "{:" not in text and "{#" not in text:
         return text
     text = _drop_comments(text)
     lines = text.split("\n")
@@ -105,6 +108,7 @@ def strip_kramdown(text: str) -> str:
             continue
         if _IAL_LINE.match(line):
             continue
+        line = _HEADER_ID.sub(r"\1", line)
         out.append(_outside_code_spans(line))
     return "\n".join(out)
 
