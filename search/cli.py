@@ -107,7 +107,8 @@ def add_index_option(p: argparse.ArgumentParser) -> None:
 
 
 def add_site_options(p: argparse.ArgumentParser, same_as: str = "") -> None:
-    """--base-url, --permalink, --timezone: how posts become URLs and dates."""
+    """--config, --base-url, --permalink, --timezone, --future: how posts
+    become URLs and dates, and which are published."""
     as_for = f"as for {same_as}; " if same_as else ""
     p.add_argument("--config", default=env("CONFIG"),
                    help=f"{as_for}the site's Jekyll configuration, or several merged left to right "
@@ -125,6 +126,9 @@ def add_site_options(p: argparse.ArgumentParser, same_as: str = "") -> None:
     p.add_argument("--timezone", default=env_default("TIMEZONE", None), type=checked(check_timezone),
                    help=f"{as_for}time zone of dates without an offset (env BLOGSEARCH_TIMEZONE, "
                         f"default: the Jekyll configuration's, else {DEFAULT_TIMEZONE})")
+    p.add_argument("--future", action="store_const", const=True, default=None,
+                   help=f"{as_for}index posts dated after now too, as `jekyll build --future` "
+                        "(default: the Jekyll configuration's `future`, else no)")
 
 
 def site_config(args: argparse.Namespace) -> SiteConfig:
@@ -142,7 +146,7 @@ def site_config(args: argparse.Namespace) -> SiteConfig:
                           (("url", stored.base_url), ("permalink", stored.permalink),
                            ("timezone", stored.timezone)) if value)
         print(f"site settings: as the index in {args.index} was built ({shown})", file=sys.stderr)
-    return jekyll.site_config(args.base_url, args.permalink, args.timezone, stored=stored)
+    return jekyll.site_config(args.base_url, args.permalink, args.timezone, stored=stored, future=args.future)
 
 
 def add_timezone_option(p: argparse.ArgumentParser, help: str) -> None:

@@ -219,3 +219,17 @@ def test_the_sites_title_and_lang_are_kept_for_the_search_page(tmp_path: Path) -
     done = blogsearch("index", "--posts", str(site), "--index", str(index))
     assert done.returncode == 0 and "0 posts indexed, 2 unchanged" in done.stdout, done.stdout + done.stderr
     assert site_info(index).title == "南極日記"
+
+
+def test_future_option_as_jekyll_build_future(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from search.cli import main
+
+    site = make_site(tmp_path, "timezone: Asia/Tokyo\n")
+    (site / "_posts" / "2099-05-01-penguin-future.md").write_text(
+        "---\ntitle: 未来のペンギン\n---\n皇帝ペンギンの子育てを観察する予定。\n", encoding="utf-8")
+    index = tmp_path / "index"
+    assert main(["index", "--posts", str(site), "--index", str(index), "--procs", "1"]) == 0
+    assert "1 dated in the future" in capsys.readouterr().out
+    assert main(["index", "--posts", str(site), "--index", str(index), "--procs", "1", "--future"]) == 0
+    out = capsys.readouterr()
+    assert "future False → True" in out.err and "3 posts indexed" in out.out

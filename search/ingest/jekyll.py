@@ -57,20 +57,21 @@ class JekyllConfig:
     lang: str = ""
 
     def site_config(self, base_url: str | None = None, permalink: str | None = None,
-                    timezone: str | None = None, stored: SiteConfig | None = None) -> SiteConfig:
+                    timezone: str | None = None, stored: SiteConfig | None = None,
+                    future: bool | None = None) -> SiteConfig:
         """The settings posts are read with: these values where given (the
         command line's), else the file's, else blogsearch's defaults. With
         no configuration file, the index's `stored` settings stand in for
         the file and the defaults: a later run without options reads the
         site as the index was built."""
         if not self.files and stored is not None:
-            options = {"base_url": base_url, "permalink": permalink, "timezone": timezone}
+            options = {"base_url": base_url, "permalink": permalink, "timezone": timezone, "future": future}
             return dataclasses.replace(stored, **{k: v for k, v in options.items() if v is not None})
         return SiteConfig(
             base_url=_first(base_url, self.base_url, ""),
             permalink=_first(permalink, self.permalink, DEFAULT_PERMALINK),
             timezone=_first(timezone, self.timezone, DEFAULT_TIMEZONE),
-            future=self.future,
+            future=self.future if future is None else future,
             exclude=self.exclude,
             include=self.include,
             defaults=self.defaults,
