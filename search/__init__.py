@@ -26,6 +26,8 @@ _API = {
     "IndexReport": "search.index.build",
     "check_index": "search.index.check",
     "open_index": "search.index.schema",
+    "site_info": "search.index.schema",
+    "SiteInfo": "search.index.schema",
     "analyze": "search.text.morph",
     "SiteConfig": "search.ingest.posts",
     "load_posts": "search.ingest.posts",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NoReturn, Sequence, T
 
 from search.errors import Invalid, SearchError
 from search.ingest.jekyll import CONFIG_FILE, config_files, read_config
-from search.ingest.posts import DEFAULT_PERMALINK, DEFAULT_TIMEZONE, SiteConfig
+from search.ingest.posts import DEFAULT_TIMEZONE, SiteConfig
 from search.settings import check_base_url, check_permalink, check_seconds, check_timezone
 
 if TYPE_CHECKING:
@@ -107,7 +107,8 @@ def add_index_option(p: argparse.ArgumentParser) -> None:
 
 
 def add_site_options(p: argparse.ArgumentParser, same_as: str = "") -> None:
-    """--base-url, --permalink, --timezone: how posts become URLs and dates."""
+    """--config, --base-url, --permalink, --timezone, --future: how posts
+    become URLs and dates, and which are published."""
     as_for = f"as for {same_as}; " if same_as else ""
     p.add_argument("--config", default=env("CONFIG"),
                    help=f"{as_for}the site's Jekyll configuration, or several merged left to right "
@@ -125,24 +126,27 @@ def add_site_options(p: argparse.ArgumentParser, same_as: str = "") -> None:
     p.add_argument("--timezone", default=env_default("TIMEZONE", None), type=checked(check_timezone),
                    help=f"{as_for}time zone of dates without an offset (env BLOGSEARCH_TIMEZONE, "
                         f"default: the Jekyll configuration's, else {DEFAULT_TIMEZONE})")
+    p.add_argument("--future", action="store_const", const=True, default=None,
+                   help=f"{as_for}index posts dated after now too, as `jekyll build --future` "
+                        "(default: the Jekyll configuration's `future`, else no)")
 
 
 def site_config(args: argparse.Namespace) -> SiteConfig:
     """The site's URLs and dates: the options, else the Jekyll configuration
-    (`search.ingest.jekyll`), else the defaults. Says on stderr which configuration
-    file was read."""
+    (`search.ingest.jekyll`), else the settings the index was built with,
+    else the defaults. Says on stderr which configuration was used."""
+    from search.index.schema import stored_site_config
+
     jekyll = read_config(config_files(args.posts, args.config))
+    stored = None if jekyll.files else stored_site_config(args.index)
     if jekyll.files:
         print(jekyll.describe(), file=sys.stderr)
-    return SiteConfig(
-        base_url=_first(args.base_url, jekyll.base_url, ""),
-        permalink=_first(args.permalink, jekyll.permalink, DEFAULT_PERMALINK),
-        timezone=_first(args.timezone, jekyll.timezone, DEFAULT_TIMEZONE),
-    )
-
-
-def _first(*values: str | None) -> str:
-    return next(v for v in values if v is not None)
+    elif stored is not None:
+        shown = "; ".join(f"{name} {value}" for name, value in
+                          (("url", stored.base_url), ("permalink", stored.permalink),
+                           ("timezone", stored.timezone)) if value)
+        print(f"site settings: as the index in {args.index} was built ({shown})", file=sys.stderr)
+    return jekyll.site_config(args.base_url, args.permalink, args.timezone, stored=stored, future=args.future)
 
 
 def add_timezone_option(p: argparse.ArgumentParser, help: str) -> None:
@@ -257,6 +261,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     if report.recovered:
         print(f"warning: the index in {args.index} could not be read ({report.recovered}); "
               f"rebuilt it from the posts", file=sys.stderr)
+    if report.settings_changed:
+        print(f"site settings changed since the index was built: {'; '.join(report.settings_changed)}; "
+              f"every post was indexed again with the new ones", file=sys.stderr)
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     print(report.summary())
@@ -271,6 +278,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
+        if result.settings_changed:
+            print(f"settings: the index was built with other site settings "
+                  f"({'; '.join(result.settings_changed)}): `blogsearch index` rebuilds every post")
         for kind in ("missing", "extra", "stale", "errors"):
             for item in getattr(result, kind):
                 print(f"{kind}: {item}")

@@ -16,6 +16,7 @@ import pytest
 
 from search.ingest.frontmatter import read_front_matter
 from search.ingest.headings import Heading, gfm_id, headings, locate
+from search.ingest.markup import render_liquid
 from search.ingest.plaintext import markdown_to_text
 from tests.support import REPO
 
@@ -58,6 +59,10 @@ apt-get で入れます。
 ## これはコードの中のコメントで見出しではない
 echo ok
 ```
+
+{% highlight sh %}
+# highlight の中のコメントも見出しではない
+{% endhighlight %}
 
 Setext 見出し
 ------------
@@ -119,7 +124,7 @@ def jekyll_ids(posts: dict[str, str], tmp_path: Path) -> dict[str, list[str]]:
 
 def ours(text: str) -> list[Heading]:
     _, body = read_front_matter(text, "post")
-    return headings(body)
+    return headings(render_liquid(body))  # Liquid first, as Jekyll and parse_post do
 
 
 def test_ids_are_jekylls_for_every_kind_of_heading(tmp_path: Path) -> None:

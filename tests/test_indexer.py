@@ -326,3 +326,53 @@ def test_an_unpublished_file_leaves_its_slug_to_a_published_one(tmp_path: Path) 
     again = build_index(posts, index, procs=1)  # nothing changed: nothing written or deleted
     assert (again.errors, again.indexed, again.unchanged, again.deleted, again.total) == ([], 0, 1, 0, 1)
     assert check_index(posts, index).clean
+
+
+def test_a_future_post_waits_and_a_later_run_indexes_it_once_due(
+        posts_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timezone
+
+    from search.ingest import posts as posts_module
+
+    (posts_copy / "2030-04-01-penguin-parade.md").write_text(
+        "---\ntitle: ペンギンの大行進\n---\n南極のペンギンが列を作って海へ向かう。\n", encoding="utf-8")
+    ix = tmp_path / "ix"
+    monkeypatch.setattr(posts_module, "current_time", lambda: datetime(2030, 3, 31, tzinfo=timezone.utc))
+    report = build_index(posts_copy, ix, procs=1)
+    assert (report.indexed, report.skipped, report.future) == (PUBLISHED, 2, 1)
+    assert "1 dated in the future: indexed by a later run once due" in report.summary()
+    assert "penguin-parade" not in slugs_for(ix, "ペンギンの大行進")
+    monkeypatch.setattr(posts_module, "current_time", lambda: datetime(2030, 4, 2, tzinfo=timezone.utc))
+    report = build_index(posts_copy, ix, procs=1)  # the file did not change: it is due now
+    assert (report.indexed, report.future, report.total) == (1, 0, PUBLISHED + 1)
+    assert slugs_for(ix, "ペンギンの大行進")[:1] == ["penguin-parade"]
+
+
+@pytest.mark.parametrize("front", ["search: false", "search_exclude: true"])
+def test_search_false_keeps_a_post_out_of_search(posts_copy: Path, tmp_path: Path, front: str) -> None:
+    from search import check_index
+
+    ix = tmp_path / "ix"
+    build_index(posts_copy, ix, procs=1)
+    assert slugs_for(ix, "Trainium2")[:1] == ["aws-trainium2"]
+    path = post_file(posts_copy, "aws-trainium2")
+    path.write_text(path.read_text(encoding="utf-8").replace("---\n", f"---\n{front}\n", 1), encoding="utf-8")
+    report = build_index(posts_copy, ix, procs=1)
+    assert (report.deleted, report.hidden, report.total) == (1, 1, PUBLISHED - 1)
+    assert "1 with search: false" in report.summary()
+    assert "aws-trainium2" not in slugs_for(ix, "Trainium2")
+    assert check_index(posts_copy, ix).clean  # not "missing"
+
+
+def test_search_false_from_defaults_scopes(tmp_path: Path) -> None:
+    from search.ingest.posts import SiteConfig, load_posts
+
+    site = tmp_path / "site"
+    for folder in ("_posts", "private/_posts"):
+        (site / folder).mkdir(parents=True)
+        (site / folder / "2026-01-05-memo.md").write_text(
+            "---\ntitle: 社内メモ\n---\n会議の議事録です。\n", encoding="utf-8")
+    defaults = json.dumps([{"scope": {"path": "private"}, "values": {"search": False}}])
+    result = load_posts(site, SiteConfig(defaults=defaults))
+    assert [p.path for p in result.posts] == ["_posts/2026-01-05-memo.md"]
+    assert result.skipped == ["private/_posts/2026-01-05-memo.md"]

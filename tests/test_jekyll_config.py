@@ -74,6 +74,8 @@ def test_config_files_merge_left_to_right(tmp_path: Path) -> None:
     ("timezone: Mars/Phobos\n", "timezone: unknown time zone 'Mars/Phobos'"),
     ("permalink: /:long_month/:title/\n", "permalink: "),
     ("url: example.jp\n", "url/baseurl: "),
+    ("exclude: old\n", "exclude: not a list of paths"),
+    ("defaults: {scope: {path: news}}\n", "defaults: not a list of scopes and values"),
 ])
 def test_a_bad_config_is_one_line_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "_config.yml").write_text(text, encoding="utf-8")
@@ -146,3 +148,88 @@ def test_urls_are_the_pages_jekyll_writes(tmp_path: Path, config: str, tz: str,
         path = unquote(url.removeprefix(prefix).split("://", 1)[-1])
         page = path + "index.html" if path.endswith("/") else path
         assert page in written, (slug, url, sorted(written))
+
+
+# --- the settings the index was built with (blogsearch.json) ----------------------------
+
+
+def url_of(index: Path, slug: str) -> str:
+    with Searcher(index) as searcher:
+        return next(h.url for h in searcher.search("ペンギン AIチップ", per_page=50).hits if h.slug == slug)
+
+
+def test_later_runs_without_options_reuse_the_settings_the_index_was_built_with(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from search.cli import main
+
+    site = make_site(tmp_path, "")
+    (site / "_config.yml").unlink()  # a folder of posts: the settings come from options only
+    index = tmp_path / "index"
+    assert main(["index", "--posts", str(site), "--index", str(index), "--procs", "1",
+                 "--base-url", "https://example.jp/blog", "--permalink", "pretty"]) == 0
+    capsys.readouterr()
+    # check and an incremental run without the options: nothing stale, nothing rewritten
+    assert main(["check", "--posts", str(site), "--index", str(index)]) == 0
+    out = capsys.readouterr()
+    assert f"site settings: as the index in {index} was built" in out.err and "clean" in out.out
+    assert main(["index", "--posts", str(site), "--index", str(index), "--procs", "1"]) == 0
+    assert "0 posts indexed, 2 unchanged" in capsys.readouterr().out
+    assert url_of(index, "penguin-march") == "https://example.jp/blog/2026/02/04/penguin-march/"
+    # one option changed: the others are kept; check names the change, index rebuilds every URL
+    assert main(["check", "--posts", str(site), "--index", str(index), "--permalink", "date"]) == 1
+    assert "permalink pretty → date" in capsys.readouterr().out
+    assert main(["index", "--posts", str(site), "--index", str(index), "--procs", "1",
+                 "--permalink", "date"]) == 0
+    out = capsys.readouterr()
+    assert "site settings changed since the index was built: permalink pretty → date" in out.err
+    assert "2 posts indexed, 0 unchanged" in out.out
+    assert url_of(index, "penguin-march") == "https://example.jp/blog/2026/02/04/penguin-march.html"
+    assert main(["check", "--posts", str(site), "--index", str(index)]) == 0
+
+
+def test_a_settings_change_rebuilds_rather_than_keeping_an_old_url(tmp_path: Path) -> None:
+    """A post that fails to parse after the change keeps no old URL beside the new ones."""
+    from search import build_index
+    from search.ingest.posts import SiteConfig
+
+    site = make_site(tmp_path, "")
+    index = tmp_path / "index"
+    build_index(site, index, SiteConfig(permalink="pretty"), procs=1)
+    (site / "_posts" / "2026-02-03-penguin-march.md").write_text("---\ntitle: [broken\n---\n", encoding="utf-8")
+    same = build_index(site, index, SiteConfig(permalink="pretty"), procs=1)
+    assert same.total == 2 and not same.settings_changed  # the older version stays searchable
+    changed = build_index(site, index, SiteConfig(permalink="date"), procs=1)
+    assert changed.settings_changed == ["permalink pretty → date"] and changed.total == 1
+    assert "site settings changed (permalink pretty → date): rebuilt every post" in changed.summary()
+    assert url_of(index, "amazon-ai-chip").endswith("amazon-ai-chip.html")
+
+
+def test_the_sites_title_and_lang_are_kept_for_the_search_page(tmp_path: Path) -> None:
+    from search import site_info
+
+    site = make_site(tmp_path, "title: ペンギン観察日記\nlang: ja\ntimezone: Asia/Tokyo\n")
+    index = tmp_path / "index"
+    assert site_info(index).title == ""  # no index: empty, never an error
+    done = blogsearch("index", "--posts", str(site), "--index", str(index))
+    assert done.returncode == 0, done.stderr
+    info = site_info(index)
+    assert (info.title, info.lang) == ("ペンギン観察日記", "ja")
+    # a title change alone rewrites no post
+    (site / "_config.yml").write_text("title: 南極日記\nlang: ja\ntimezone: Asia/Tokyo\n", encoding="utf-8")
+    done = blogsearch("index", "--posts", str(site), "--index", str(index))
+    assert done.returncode == 0 and "0 posts indexed, 2 unchanged" in done.stdout, done.stdout + done.stderr
+    assert site_info(index).title == "南極日記"
+
+
+def test_future_option_as_jekyll_build_future(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from search.cli import main
+
+    site = make_site(tmp_path, "timezone: Asia/Tokyo\n")
+    (site / "_posts" / "2099-05-01-penguin-future.md").write_text(
+        "---\ntitle: 未来のペンギン\n---\n皇帝ペンギンの子育てを観察する予定。\n", encoding="utf-8")
+    index = tmp_path / "index"
+    assert main(["index", "--posts", str(site), "--index", str(index), "--procs", "1"]) == 0
+    assert "1 dated in the future" in capsys.readouterr().out
+    assert main(["index", "--posts", str(site), "--index", str(index), "--procs", "1", "--future"]) == 0
+    out = capsys.readouterr()
+    assert "future False → True" in out.err and "3 posts indexed" in out.out

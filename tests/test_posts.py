@@ -425,6 +425,32 @@ def test_markdown_to_text(markdown, expected, absent):
     assert absent not in text
 
 
+# Body text as the blog shows it: kramdown's syntax is not words, Liquid code
+# blocks are code. (text, what must be in the text, what must not)
+JEKYLL_MARKUP = [
+    ("注意してください。\n{: .note}\n", "注意してください。", "note"),
+    ("段落です。\n{:#intro .lead}\n", "段落です。", "intro"),
+    ("* 目次\n{:toc}\n\n## 導入\n\n本文。\n", "導入\n\n本文。", "目次"),
+    ("*強調*{: .red}した文。\n", "強調した文。", "red"),
+    ("## 導入 {#intro}\n\n本文。\n", "導入\n\n本文。", "intro"),
+    ("本文[^1]です。\n\n[^1]: 出典は気象庁の資料。\n", "本文です。", "1"),
+    ("本文[^1]です。\n\n[^1]: 出典は気象庁の資料。\n", "出典は気象庁の資料。", "↩"),  # the note is text
+    ("{::comment}\n下書きのメモ\n{:/comment}\n公開する文。\n", "公開する文。", "下書きのメモ"),
+    ("{% highlight ruby linenos %}\n# 設定を読む\nputs \"<b>東京</b>\"\n{% endhighlight %}\n",
+     '# 設定を読む\nputs "<b>東京</b>"', "linenos"),  # code text, not a heading and tags
+    ("```liquid\n{% raw %}{{ page.title }} の表示{% endraw %}\n```\n", "{{ page.title }} の表示", "raw"),
+    ("`{: .keep}` はコードです。\n", "{: .keep} はコードです。", "``"),
+    ("```\n{: .inside}\n```\n", "{: .inside}", "```"),
+]
+
+
+@pytest.mark.parametrize("markdown, expected, absent", JEKYLL_MARKUP)
+def test_jekyll_markup_is_read_as_the_blog_shows_it(markdown, expected, absent):
+    text = markdown_to_text(markdown)
+    assert expected in text
+    assert absent not in text
+
+
 # --- bad input ---------------------------------------------------------------
 
 
@@ -496,10 +522,11 @@ def test_jekyll_site_loads_only_posts(tmp_path):
     result = load(tmp_path)
 
     assert result.errors == []
+    # paths as Jekyll's `relative_path`: from the site folder
     assert sorted((p.slug, p.path) for p in result.posts) == [
-        ("deeper", "tech/deep/2024-07-01-deeper.markdown"),
-        ("nested", "2024/2024-06-01-nested.md"),
-        ("top", "2024-05-01-top.md"),
+        ("deeper", "_posts/tech/deep/2024-07-01-deeper.markdown"),
+        ("nested", "_posts/2024/2024-06-01-nested.md"),
+        ("top", "_posts/2024-05-01-top.md"),
     ]
 
 

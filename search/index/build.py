@@ -27,7 +27,15 @@ from whoosh.index import Index
 
 from search.index.children import die_with_parent, forking, take_interrupts
 from search.errors import IndexWorkerError, PostError, SchemaVersionError
-from search.ingest.posts import PostFile, SiteConfig, SlugOwners, parse_post, posts_root, walk_post_files
+from search.ingest.posts import (
+    PostFile,
+    SiteConfig,
+    Skipped,
+    SlugOwners,
+    parse_post,
+    posts_root,
+    walk_post_files,
+)
 from search.index.storage import (
     DEFAULT_WAIT,
     IndexLock,
@@ -39,7 +47,7 @@ from search.index.storage import (
     swap_in,
     sync_tree,
 )
-from search.index.schema import create_index, open_index, to_document
+from search.index.schema import create_index, open_index, store_site_config, stored_site_config, to_document
 from search.index.whoosh.writers import abandon, open_writer
 
 # Below this many posts to write, a single-process writer is faster.
@@ -70,19 +78,31 @@ class IndexReport:
     indexed: int = 0  # posts written (new or changed)
     unchanged: int = 0
     deleted: int = 0
-    skipped: int = 0  # unpublished
+    skipped: int = 0  # unpublished or future
+    future: int = 0  # of those, dated after this run: a later run indexes them once due
+    hidden: int = 0  # of those, kept out of search by their front matter
     errors: list[PostError] = field(default_factory=list)
     seconds: float = 0.0
     total: int = 0  # posts in the index afterwards
     recovered: str = ""  # why an unreadable index was rebuilt, if it was
+    settings_changed: list[str] = field(default_factory=list)  # since the index was built: rebuilt
 
     def summary(self) -> str:
         note = f"rebuilt an unreadable index ({self.recovered}); " if self.recovered else ""
+        if self.settings_changed:
+            note += (f"site settings changed ({'; '.join(self.settings_changed)}): "
+                     "rebuilt every post with them; ")
         return note + (
             f"{self.indexed} posts indexed, {self.unchanged} unchanged, "
-            f"{self.deleted} deleted, {self.skipped} skipped, "
+            f"{self.deleted} deleted, {self.skipped} skipped{self._future_note()}, "
             f"{len(self.errors)} errors, {self.total} in index, {self.seconds:.1f} s"
         )
+
+
+    def _future_note(self) -> str:
+        notes = [f"{self.future} dated in the future: indexed by a later run once due"] if self.future else []
+        notes += [f"{self.hidden} with search: false"] if self.hidden else []
+        return f" ({'; '.join(notes)})" if notes else ""
 
 
 def indexed_hashes(ix: Index) -> dict[str, str]:
@@ -100,13 +120,13 @@ class _Job:
     data: bytes
 
 
-def _parse_job(job: _Job, config: SiteConfig) -> dict[str, Any] | PostError | None:
+def _parse_job(job: _Job, config: SiteConfig) -> dict[str, Any] | PostError | Skipped:
     """The Whoosh document of a post file (made in the pool's processes)."""
     try:
         post = parse_post(job.data, job.path, job.relpath, config)
     except PostError as e:
         return e
-    return None if post is None else to_document(post)
+    return post if isinstance(post, Skipped) else to_document(post)
 
 
 def build_index(
@@ -153,6 +173,13 @@ def _build_locked(
             # An index that cannot be read is rebuilt beside it and swapped in.
             report.recovered = f"{type(e).__name__}: {e}"[:200]
             fresh, ix = True, None
+    if not fresh:
+        stored = stored_site_config(index_dir)
+        report.settings_changed = config.changes_from(stored) if stored else []
+        if report.settings_changed:
+            # every URL is rewritten in one new index: none of the old ones
+            # stays beside the new (a post that fails to parse now included)
+            fresh, ix = True, None
     if fresh:
         # A new index is built beside the target and swapped in whole:
         # readers of the old index keep it until the new one is complete.
@@ -185,6 +212,7 @@ def _build_locked(
         report.deleted = len(_write(ix, documents, gone_slugs, fresh, procs if parallel else 1))
         with ix.searcher() as s:
             report.total = s.doc_count()
+        store_site_config(build_dir, config)
         if fresh:
             settle_modes(build_dir)
             sync_tree(build_dir)
@@ -261,7 +289,7 @@ def _changed_files(
 
 
 def _accept(
-    parsed: Iterable[dict[str, Any] | PostError | None],
+    parsed: Iterable[dict[str, Any] | PostError | Skipped],
     files: list[PostFile],
     known: dict[str, str],
     report: IndexReport,
@@ -289,8 +317,10 @@ def _accept(
                 present.add(file.slug)
             continue
         result = next(results)
-        if result is None:
+        if isinstance(result, Skipped):
             report.skipped += 1
+            report.future += result.reason == "future"
+            report.hidden += result.reason == "hidden"
             continue
         duplicate = owners.claim(file)
         if isinstance(result, PostError):

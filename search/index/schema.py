@@ -35,7 +35,7 @@ from whoosh.util.times import datetime_to_long
 
 from search.errors import IndexNotFoundError, IndexUnreadableError, SchemaVersionError
 from search.index.analyzers import CjkBigramAnalyzer, JapaneseAnalyzer
-from search.ingest.posts import Post
+from search.ingest.posts import Post, SiteConfig
 from search.text.passages import passage_terms
 
 # Bump whenever the schema or the analysis changes what is stored in the index.
@@ -210,6 +210,65 @@ def _read_meta(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return meta if isinstance(meta, dict) else {}
+
+
+def _write_meta(path: Path, meta: dict) -> None:
+    """Replace blogsearch.json atomically (a reader sees the old or the new
+    file), keeping its mode."""
+    target = path / META_FILE
+    temporary = path / f".{META_FILE}.{os.getpid()}.tmp"
+    try:
+        temporary.write_text(json.dumps(meta, ensure_ascii=False) + "\n", encoding="utf-8")
+        try:
+            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        except FileNotFoundError:
+            pass
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+# --- the site settings an index was built with ("site" in blogsearch.json) ----------
+
+
+def stored_site_config(index_dir: str | os.PathLike[str]) -> SiteConfig | None:
+    """The site settings the index in `index_dir` was built with (URLs,
+    dates, which files are posts, the site's title and language); None for
+    no index, an index built before they were stored, or unreadable ones."""
+    data = _read_meta(Path(index_dir)).get("site")
+    if data is None:
+        return None
+    try:
+        return SiteConfig.from_dict(data)
+    except (TypeError, ValueError):
+        return None
+
+
+def store_site_config(index_dir: str | os.PathLike[str], config: SiteConfig) -> None:
+    """Record `config` as the settings of the index in `index_dir` (the
+    file is rewritten only when they differ)."""
+    path = Path(index_dir)
+    meta = _read_meta(path)
+    if meta.get("site") == config.to_dict():
+        return
+    meta["site"] = config.to_dict()
+    _write_meta(path, meta)
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What the search page shows of the site: its `title` and `lang` from
+    `_config.yml` (empty when the index does not know them)."""
+
+    title: str = ""
+    lang: str = ""
+
+
+def site_info(index_dir: str | os.PathLike[str]) -> SiteInfo:
+    """The site's title and language, as the index was last built with them.
+    Never raises: an index without them (or no index) gives empty ones."""
+    config = stored_site_config(index_dir)
+    return SiteInfo() if config is None else SiteInfo(config.title, config.lang)
 
 
 # Whoosh's table of contents of the default index, one file per generation.

@@ -5,7 +5,9 @@ tables and strikethrough) renders the post to HTML and lxml reads that HTML
 back; the text keeps what a reader sees: link text (not URLs), image alt
 text, code blocks as text, and the text inside raw HTML without its tags
 (script and style contents are dropped). Paragraphs, headings, list items,
-table rows and code blocks are separated by blank lines.
+table rows and code blocks are separated by blank lines. Liquid and
+kramdown's own syntax are dealt with first (`search.ingest.markup`);
+footnotes are read as kramdown reads them (the note is text, its marker not).
 
 Both are C libraries: a quarter to a third of the time of the pure-Python
 markdown-it-py this module used before. On ja-docs and data/posts the text
@@ -26,9 +28,13 @@ import lxml.html
 from cmarkgfm.cmark import Options
 from lxml import etree
 
+from search.ingest.markup import render_liquid, strip_kramdown
+
 # Raw HTML is kept, so that its text is indexed; ~one~ is not strikethrough
 # (~/.bashrc ... ~/.profile), ~~two~~ is, as on GitHub.
-_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE
+# Footnotes as kramdown reads them: `[^1]` marks, `[^1]: …` notes.
+_OPTIONS = (Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE
+            | Options.CMARK_OPT_FOOTNOTES)
 _EXTENSIONS = ["table", "strikethrough"]
 cmarkgfm.cmark.core_extensions_ensure_registered()
 _EXTENSION_POINTERS = [cmarkgfm.cmark.find_syntax_extension(name) for name in _EXTENSIONS]
@@ -43,7 +49,6 @@ _LIBC.free.restype = None
 # instructions go, their neighbouring text joins.
 _PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
 
-_LIQUID = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}", re.S)
 # Raw HTML is the only place where cmark's output can hold these tags (text
 # is escaped). They are cut before lxml reads the HTML, so that a <script>
 # left open in a post's prose drops that tag, not the rest of the post.
@@ -65,6 +70,8 @@ _BLOCKS = frozenset(
 _CONTAINERS = frozenset({"table", "thead", "tbody", "tfoot", "tr", "ul", "ol", "dl", "blockquote"})
 _CELLS = frozenset({"th", "td"})
 _ANY_TAG = re.compile(r"<[^>]*>")
+# cmark-gfm's footnote reference (<sup class="footnote-ref">) and back link
+_FOOTNOTE_MARKS = frozenset({"footnote-ref", "footnote-backref"})
 
 
 def _tree_text(html: str) -> str:
@@ -93,6 +100,8 @@ def _tree_text(html: str) -> str:
                 if code.strip():
                     blocks.append(code)
                 walker.skip_subtree()
+            elif _FOOTNOTE_MARKS & set((el.get("class") or "").split()):
+                walker.skip_subtree()  # the number of a note, or the link back to it: not words
             elif tag == "img":
                 current.append(el.get("alt", ""))
             elif tag == "br":
@@ -157,7 +166,7 @@ def _address(pointer: object) -> int:
 
 def markdown_to_text(markdown: str) -> str:
     """Plain text of a Markdown document (blocks separated by blank lines)."""
-    markdown = _LIQUID.sub("", markdown)
+    markdown = strip_kramdown(render_liquid(markdown))
     try:
         html = _markdown_to_html(markdown)
     except UnicodeEncodeError:  # lone surrogates (JSON drafts can hold them): U+FFFD each

@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
 import re
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
@@ -19,9 +22,22 @@ from zoneinfo import ZoneInfo
 from search.errors import PostError
 from search.ingest.frontmatter import read_front_matter, text_value, word_list
 from search.ingest.headings import sections_of
+from search.ingest.markup import render_liquid
+from search.ingest.layout import (
+    EntryFilter,
+    deep_merge,
+    document_path,
+    front_matter_defaults,
+    is_site,
+    path_categories,
+    site_post_files,
+)
 from search.ingest.plaintext import markdown_to_text
 
-POST_SUFFIXES = (".md", ".markdown")
+# Jekyll's markdown extensions (`markdown_ext`), and .mdown; a site's
+# `_posts` may also hold HTML posts.
+POST_SUFFIXES = (".md", ".markdown", ".mkdown", ".mkdn", ".mkd", ".mdown")
+SITE_POST_SUFFIXES = (*POST_SUFFIXES, ".html")
 MAX_POST_BYTES = 4 * 1024 * 1024
 EXCERPT_CHARS = 120
 DEFAULT_TIMEZONE = "Asia/Tokyo"
@@ -54,17 +70,94 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?])")
 
 @dataclass(frozen=True)
 class SiteConfig:
-    """How posts become URLs and dates. Read at the edges, passed in."""
+    """How posts become URLs and dates, and which files are posts. Read at
+    the edges (options, `_config.yml`), passed in."""
 
     base_url: str = ""
     permalink: str = DEFAULT_PERMALINK
     timezone: str = DEFAULT_TIMEZONE
+    future: bool = False  # index posts dated after the run, as `jekyll build --future`
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    defaults: str = ""  # Jekyll's `defaults` list as JSON (hashable; see layout.front_matter_defaults)
+    collections_dir: str = ""
+    title: str = ""  # the site's title and language, for the search page (no effect on posts)
+    lang: str = ""
 
     def __post_init__(self) -> None:
         check_permalink(self.permalink)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON values (stored in the index's blogsearch.json)."""
+        return {f.name: list(v) if isinstance(v, tuple) else v
+                for f in dataclasses.fields(self) for v in [getattr(self, f.name)]}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SiteConfig:
+        """Settings from `to_dict`'s form; unknown keys are ignored. Raises
+        ValueError for values of the wrong kind."""
+        if not isinstance(data, dict):
+            raise ValueError("site settings are not a mapping")
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in data:
+                continue
+            value, default = data[f.name], f.default
+            if isinstance(default, tuple):
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ValueError(f"{f.name}: not a list of strings")
+                value = tuple(value)
+            elif not isinstance(value, type(default)):
+                raise ValueError(f"{f.name}: not a {type(default).__name__}")
+            values[f.name] = value
+        return cls(**values)
+
+    def changes_from(self, old: SiteConfig) -> list[str]:
+        """What differs from `old` in what posts depend on, one item each
+        (`permalink date → pretty`); empty when the posts' URLs, dates and
+        texts are the same under both."""
+        out = []
+        for f in dataclasses.fields(self):
+            if f.name in ("title", "lang"):
+                continue
+            before, after = getattr(old, f.name), getattr(self, f.name)
+            if before != after:
+                out.append(f"{f.name} {_shown(before)} → {_shown(after)}")
+        return out
+
     def fingerprint(self) -> str:
-        return f"{self.base_url}\x1f{self.permalink}\x1f{self.timezone}"
+        """What a post's indexed form depends on: part of every file's hash.
+        The settings added later join it only when set, so that the hashes
+        of an index built without them stay valid."""
+        parts = [self.base_url, self.permalink, self.timezone]
+        extra = {"future": self.future, "defaults": self.defaults, "collections_dir": self.collections_dir}
+        if any(extra.values()):
+            parts.append(json.dumps(extra, sort_keys=True))
+        return "\x1f".join(parts)
+
+    def default_sets(self) -> list[Any]:
+        return json.loads(self.defaults) if self.defaults else []
+
+
+def _shown(value: Any) -> str:
+    if value in ("", (), None):
+        return "(none)"
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value) if len(str(value)) <= 60 else str(value)[:57] + "…"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that is a post but is kept out of the index: `unpublished`
+    (published: false), `hidden` (search: false or search_exclude: true) or
+    `future` (dated after now, without `future: true`).
+    False in a boolean test, like the None it replaces."""
+
+    reason: str
+
+    def __bool__(self) -> bool:
+        return False
 
 
 @dataclass
@@ -88,20 +181,29 @@ class Post:
 class LoadResult:
     posts: list[Post]
     errors: list[PostError]
-    skipped: list[str]  # unpublished posts (relative paths)
+    skipped: list[str]  # unpublished and future posts (relative paths)
 
 
 def posts_root(folder: str | os.PathLike[str]) -> Path:
-    """The folder to read posts from: a site's `_posts/` or the folder itself."""
+    """The folder to read posts from: a Jekyll site (see
+    `search.ingest.layout`) or a plain folder of posts."""
     root = Path(folder)
     if not root.is_dir():
         raise PostError(str(root), "not a folder")
-    jekyll = root / "_posts"
-    return jekyll if jekyll.is_dir() else root
+    return root
 
 
-def find_post_files(root: Path) -> Iterator[Path]:
-    """Post files under `root`, sorted; hidden folders and `_site` skipped."""
+def find_post_files(root: Path, config: SiteConfig | None = None) -> Iterator[Path]:
+    """Post files under `root`, sorted. In a Jekyll site, the files of its
+    `_posts` folders as Jekyll finds them; in a plain folder, every Markdown
+    file (hidden folders and `_site` skipped)."""
+    config = config or SiteConfig()
+    if is_site(root, config.collections_dir):
+        keep = EntryFilter(config.exclude, config.include)
+        for path in site_post_files(root, config.collections_dir, keep):
+            if path.name.endswith(SITE_POST_SUFFIXES):
+                yield path
+        return
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "_site")
         for name in sorted(filenames):
@@ -126,7 +228,7 @@ def walk_post_files(root: Path, config: SiteConfig) -> Iterator[PostFile]:
     """Every candidate post file under `root` in walk order, read: the one
     walk of the posts folder that the loader, the indexer and `check` share.
     Which file of a slug is the post is decided with SlugOwners."""
-    for path in find_post_files(root):
+    for path in find_post_files(root, config):
         relpath = path.relative_to(root).as_posix()
         slug = slug_of(path)[0]
         try:
@@ -196,26 +298,36 @@ def read_post_bytes(path: Path, root: Path) -> bytes:
         return f.read()
 
 
-def parse_post(data: bytes, path: Path, relpath: str, config: SiteConfig) -> Post | None:
-    """A post from a file's bytes; None if it is unpublished. Raises PostError."""
+def parse_post(data: bytes, path: Path, relpath: str, config: SiteConfig,
+               now: datetime | None = None) -> Post | Skipped:
+    """A post from a file's bytes, or why it is kept out of the index
+    (dated after `now`, default the current time). Raises PostError."""
     where = str(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise PostError(where, f"not valid UTF-8 (byte {e.start})") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    meta, content = read_front_matter(text, where)
+    own, content = read_front_matter(text, where)
+    defaults = front_matter_defaults(config.default_sets(), relpath, config.collections_dir)
+    meta = deep_merge(defaults, own)
     if meta.get("published") is False:
-        return None
+        return Skipped("unpublished")
+    if meta.get("search") is False or meta.get("search_exclude") is True:
+        return Skipped("hidden")  # on the blog, kept out of its search
     slug, file_date = slug_of(path)
     tz = ZoneInfo(config.timezone)
     when = _post_date(meta.get("date"), file_date, tz, where)
-    categories = word_list(meta.get("categories", meta.get("category")))
+    if not config.future and when > (now or current_time()):
+        return Skipped("future")
+    categories = jekyll_categories(path_categories(document_path(relpath, config.collections_dir)),
+                                   defaults, own)
     tags = word_list(meta.get("tags", meta.get("tag")))
     title = text_value(meta.get("title")) or slug.replace("-", " ")
     body = markdown_to_text(content)
     excerpt = text_value(meta.get("excerpt")) or derive_excerpt(body)
-    url = post_url(meta.get("permalink"), config, slug, when.astimezone(tz), categories)
+    url_slug = text_value(meta.get("slug")) or slug.rstrip(".")
+    url = post_url(meta.get("permalink"), config, url_slug, when.astimezone(tz), categories)
     return Post(
         slug=slug,
         path=relpath,
@@ -228,8 +340,40 @@ def parse_post(data: bytes, path: Path, relpath: str, config: SiteConfig) -> Pos
         categories=categories,
         author=text_value(meta.get("author")),
         hash=file_hash(data, relpath, config),
-        sections=sections_of(content, body),
+        sections=sections_of(render_liquid(content), body),  # Liquid first, as Jekyll
     )
+
+
+def current_time() -> datetime:
+    """Now, to tell future posts (Jekyll's `site.time`)."""
+    return datetime.now(timezone.utc)
+
+
+def jekyll_categories(from_path: list[str], *front_matters: dict[str, Any]) -> list[str]:
+    """A post's categories as Jekyll 4 gathers them: the folders above
+    `_posts`, then each front matter's (defaults, then the post's own)
+    `categories` added (a string splits at spaces), then `category` (whole,
+    not split) or else `categories` once more; duplicates dropped."""
+    merged: list[Any] = list(from_path)
+    data: dict[str, Any] = {}
+    for front_matter in front_matters:
+        value = front_matter.get("categories")
+        if value is not None:
+            items = value.split() if isinstance(value, str) else value if isinstance(value, list) else [value]
+            merged += [c for c in items if c not in merged]
+        data.update(front_matter)
+    if data.get("category") is not None:
+        extra = data["category"] if isinstance(data["category"], list) else [data["category"]]
+    else:
+        value = data.get("categories")
+        extra = value.split() if isinstance(value, str) else [c for c in value if c is not None] \
+            if isinstance(value, list) else []
+    out: list[str] = []
+    for item in merged + extra:
+        word = text_value(item)
+        if word and word not in out:
+            out.append(word)
+    return out
 
 
 def _post_date(value: Any, file_date: date | None, tz: ZoneInfo, where: str) -> datetime:
@@ -303,7 +447,7 @@ def post_url(
     """The post's URL: front matter `permalink`, else the site's pattern."""
     pattern = text_value(permalink) or config.permalink
     pattern = PERMALINK_STYLES.get(pattern, pattern)
-    quote = lambda s: urllib.parse.quote(s, safe="")  # noqa: E731
+    quote = lambda s: urllib.parse.quote(s, safe="!$&'()*+,;=@~")  # noqa: E731
     values = {
         "year": f"{when.year:04d}",
         "short_year": f"{when.year % 100:02d}",
@@ -317,8 +461,8 @@ def post_url(
         "hour": f"{when.hour:02d}",
         "minute": f"{when.minute:02d}",
         "second": f"{when.second:02d}",
-        "title": quote(slug),
-        "slug": quote(slug),
+        "title": quote(slugify(slug, pretty=True, cased=True)),
+        "slug": quote(slugify(slug)),
         "categories": "/".join(quote(c.lower()) for c in categories),
         "output_ext": ".html",
     }
@@ -333,6 +477,27 @@ def post_url(
     path = urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~%")
     path = "/" + re.sub(r"/{2,}", "/", path).lstrip("/")
     return config.base_url.rstrip("/") + path
+
+
+# Characters Jekyll's slugify keeps besides letters, marks and digits (`pretty` mode)
+_SLUG_PRETTY = frozenset("._~!$&'()+,;=@")
+
+
+def slugify(text: str, pretty: bool = False, cased: bool = False) -> str:
+    """Jekyll::Utils.slugify in `default` or `pretty` mode: every run of other
+    characters becomes one hyphen, hyphens at the ends go; lower case unless
+    `cased`. `:title` in a permalink is the pretty, cased slug."""
+    out: list[str] = []
+    for ch in text:
+        kind = unicodedata.category(ch)
+        if kind[0] in "LM" or kind == "Nd" or (pretty and ch in _SLUG_PRETTY):
+            out.append(ch)
+        elif not out or out[-1] != "-":
+            out.append("-")
+    slug = "".join(out)
+    slug = slug[1:] if slug.startswith("-") else slug
+    slug = slug[:-1] if slug.endswith("-") else slug
+    return slug if cased else slug.lower()
 
 
 def load_posts(folder: str | os.PathLike[str], config: SiteConfig | None = None) -> LoadResult:
@@ -351,7 +516,7 @@ def load_posts(folder: str | os.PathLike[str], config: SiteConfig | None = None)
             result.errors.append(e)
             owners.claim(file)
             continue
-        if post is None:
+        if not post:
             result.skipped.append(file.relpath)
             continue
         duplicate = owners.claim(file)

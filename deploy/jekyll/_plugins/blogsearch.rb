@@ -30,6 +30,7 @@ Jekyll::Hooks.register :site, :post_write do |site|
     end
     args += [flag, value.to_s] if value && !value.to_s.empty?
   end
+  args << "--future" if site.config["future"]
 
   Jekyll.logger.info "blogsearch:", args.shelljoin
   output = IO.popen(args, err: [:child, :out], &:read)
