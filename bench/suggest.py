@@ -110,7 +110,7 @@ def row(name: str, ms: list[float]) -> str:
     return f"| {name} | {len(ms)} | {statistics.median(ms):.2f} | {percentile(ms, 0.95):.2f} | {max(ms):.1f} |"
 
 
-def suggest_latency(index_dir: Path, passes: int) -> None:
+def suggest_latency(index_dir: Path, passes: int, baseline: str) -> None:
     started = time.perf_counter()
     searcher = Searcher(index_dir)
     searcher.warm()
@@ -141,6 +141,20 @@ def suggest_latency(index_dir: Path, passes: int) -> None:
     for p, ms in everything.items():
         print(row(f"**all (pass {p})**", ms))
     inputs = keystrokes([w for words in WORDS.values() for w in words])
+    old = baseline_completions(baseline)
+    if old is not None:
+        for p in range(1, passes + 1):
+            print(row(f"baseline: suggest.py at {baseline}, same keystrokes (pass {p})",
+                      timed(lambda t: old(searcher, t, 8), inputs)))
+    judged = [c["target"][:i] for c in quality.read_tsv("completion.tsv") for i in range(1, len(c["target"]) + 1)]
+    # each on a fresh Searcher of its own (no posting read before), twice
+    for name, fn in ([(f"suggest.py at {baseline}", old)] if old else []) + [
+            ("this code", lambda s, t, n: s.suggest(t, n))]:
+        with Searcher(index_dir) as fresh:
+            fresh.warm()
+            for p in (1, 2):
+                print(row(f"every keystroke of completion.tsv's targets, {name}, fresh Searcher (pass {p})",
+                          timed(lambda t: fn(fresh, t, 8), judged)))
     print(row("baseline: bisect over the sorted vocabulary", timed(floor, inputs)))
     print(row("baseline: `Searcher.search(q, per_page=8)`, same keystrokes (pass 1)",
               timed(lambda t: searcher.search(t, per_page=8), inputs)))
@@ -310,7 +324,7 @@ def main() -> int:
     completion_quality(index_dir, args.baseline)
     spelling_quality(index_dir)
     if not args.quality_only:
-        suggest_latency(index_dir, args.passes)
+        suggest_latency(index_dir, args.passes, args.baseline)
         reading_quality()
     return 0
 

@@ -19,6 +19,7 @@ handful of candidates: fast enough for every keystroke.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from search.text.morph import SUFFIX_MARK, analyze, normalize_term
-from search.text.reading import ReadingTable, is_kana, reading_key, to_katakana
+from search.text.reading import ReadingTable, Segment, is_kana, kata_to_hira, reading_key, to_katakana
 from search.query.snapshot import Snapshot
 
 TERM_FIELDS = ("title", "tags_text", "body")
@@ -40,9 +41,12 @@ CANDIDATES = 4  # words counted exactly beyond the number of suggestions asked
 MAX_COUNTS = 100_000
 MAX_TRIES = 6  # last words of an unspaced query tried for completion
 
+_PARTICLE_CHARS = frozenset("のをにがでとへはやも")
+PARTICLES = frozenset("の を に が で と へ は や も から まで より".split())
 MAX_PHRASE_WORDS = 3  # words (joined by particles) of a title phrase
 _ASCII_WORD = re.compile(r"[a-z]+")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]+")
+_KANJI = re.compile(r"[\u3005\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,7 @@ class Completions:
         self._term_docs: dict[str, np.ndarray] = {}  # live posts of words looked at
         self._query_counts: dict[str, int] = {}  # live posts of completed queries
         self._pos: dict[str, str] = {}  # part of speech of words looked at
+        self._converted: dict[str, str | None] = {}  # kana typed before a word, converted
         self._load_tags()
         self._load_titles()
         self._load_phrases()
@@ -264,16 +269,27 @@ class Completions:
         before = head + " " if head else ""
         morphemes = analyze(last)
         starts = [0] + sorted({m.start for m in morphemes if m.start})[-MAX_TRIES:]
-        ends_with_particle = bool(morphemes) and morphemes[-1].pos.startswith("助詞")
+        hiragana = is_kana(last) and not _KATAKANA.fullmatch(last)
+        # (MeCab's parts of speech of a hiragana chunk being typed mean little: かくりつ)
+        ends_with_particle = bool(morphemes) and morphemes[-1].pos.startswith("助詞") and not hiragana
         n = limit + CANDIDATES
-        for start in starts:
-            prefix, word = before + last[:start], last[start:]
-            after_no = prefix.endswith("の")
-            candidates = [(prefix + p, "term") for p in self._phrases_starting(word, n)]
-            if not ends_with_particle:  # の is not 除く: continue after it instead
-                candidates += [(prefix + w, kind) for w, kind in self._words_starting(word, n, after_no)]
+        splits: Iterable[tuple[str, str]] = [(last[:start], last[start:]) for start in starts]
+        if hiragana:  # がぞうのかいて: 画像の + かいて, the earlier words converted by reading
+            splits = itertools.chain([("", last)], ((c, last[k:]) for k in range(1, len(last))
+                                                    if (c := self._convert_kana(last[:k])) is not None))
+        for typed, word in splits:
+            prefix = before + typed
+            # after の or directly after a word (a compound) only nouns: not
+            # ユーザーの追う, 高速書く; after a kanji only what is written next to it
+            nouns_only = bool(typed) and (typed.endswith("の") or typed[-1:] not in _PARTICLE_CHARS)
+            after_kanji = bool(typed) and _KANJI.match(typed[-1]) is not None
+            candidates = [(p, "term") for p in self._phrases_starting(word, n)]
+            if not ends_with_particle and word not in PARTICLES:  # の is not 除く: continue after it
+                candidates += self._words_starting(word, n, nouns_only, after_kanji and typed)
+            # counted exactly (postings read) only for the likeliest by the lexicon's counts
+            candidates = sorted(candidates, key=lambda c: -self._estimate(*c))[:n]
             counted = []
-            for completed, kind in candidates:
+            for completed, kind in ((prefix + text, kind) for text, kind in candidates):
                 count = self._finds(completed) if kind == "term" else self._tag_count(completed[len(prefix):])
                 if kind == "tag" and prefix.strip():
                     count = min(count, self._finds(completed))
@@ -294,7 +310,38 @@ class Completions:
         ids = np.unique(ids)[:n]  # ids are in order of frequency
         return [_as_typed(word, self._phrases[int(i)]) for i in ids]
 
-    def _words_starting(self, word: str, n: int, after_no: bool) -> list[tuple[str, str]]:
+    def _convert_kana(self, kana: str) -> str | None:
+        """Kana typed before the word being completed, in the words of the
+        index it reads as (がぞうの → 画像の), particles as typed; None unless
+        all of it reads as words or particles."""
+        if kana in self._converted:
+            return self._converted[kana]
+        if len(self._converted) > MAX_COUNTS:
+            self._converted.clear()
+        converted = self._converted[kana] = self._convert(kana)
+        return converted
+
+    def _convert(self, kana: str) -> str | None:
+        kata = to_katakana(kana)
+        if not kata:
+            return None
+        skippable = {(m.start, m.end) for m in analyze(kata_to_hira(kata)) if not m.kept}
+        out: list[str] = []
+        pos = 0
+        for segment in self.readings.segment(kata, skippable) + [Segment(len(kata), len(kata), "", ("",))]:
+            if kata.startswith("ー", pos) and pos < segment.start:
+                pos += 1  # the long vowel of the word before (ユーザ + ー)
+            gap = kata[pos : segment.start]
+            if gap and (pos, segment.start) not in skippable and kata_to_hira(gap) not in PARTICLES:
+                return None
+            out.append(kana[pos : segment.start])
+            term = segment.terms[0]
+            out.append(self._surface.get(term, term.lstrip(SUFFIX_MARK)))
+            pos = segment.end
+        return "".join(out) if pos == len(kata) and len(out) > 2 else None
+
+    def _words_starting(self, word: str, n: int, nouns_only: bool = False,
+                        after_kanji: str = "") -> list[tuple[str, str]]:
         """(text, kind) of tags and words starting with `word`: as typed, or
         for a kana chunk (romaji where nothing ASCII matches) by reading."""
         key = fold_key(word)
@@ -311,12 +358,16 @@ class Completions:
             tag = self._tags[int(i)]
             found[normalize_term(tag)] = (tag, "tag")
         vocabulary = self.readings.vocabulary
-        words = [w for w in dict.fromkeys(words) if _suggestible(w)]
+        words = [w for w in dict.fromkeys(words)
+                 if _suggestible(w) or (after_kanji and w.startswith(SUFFIX_MARK) and len(w) > 1)]
         words = sorted(words, key=lambda w: -vocabulary.get(w, 0))[:n]
         for term in words:
-            if after_no and not self._is_noun(term):
+            if nouns_only and not self._is_noun(term):
                 continue  # ユーザーの追う
-            found.setdefault(term, (_as_typed(word, self._surface.get(term, term)), "term"))
+            if after_kanji and not term.isascii() and not self.readings.joins(after_kanji[-1], term):
+                continue  # こうそくか: 高速 + 化 (速化 is written), not 高速 + 可能
+            shown = self._surface.get(term, term.lstrip(SUFFIX_MARK))  # 高速 + ~化: 高速化
+            found.setdefault(term, (_as_typed(word, shown), "term"))
         return list(found.values())
 
     def _is_noun(self, term: str) -> bool:
@@ -325,6 +376,14 @@ class Completions:
             morphemes = analyze(term)
             pos = self._pos[term] = morphemes[-1].pos if morphemes else ""
         return not pos.startswith(("動詞", "形容詞", "副詞", "助動詞"))
+
+    def _estimate(self, text: str, kind: str) -> int:
+        """At least as many posts as `text` (a tag, or words) finds: the
+        lexicon's count of its rarest word."""
+        if kind == "tag":
+            return self._tag_count(text)
+        vocabulary = self.readings.vocabulary
+        return min((vocabulary.get(m.term, 0) for m in analyze(text) if m.kept), default=0)
 
     def _tag_count(self, tag: str) -> int:
         return self._tag_counts_by_text.get(tag, 0)
@@ -411,8 +470,8 @@ def _title_phrases(title: str, surfaces: dict[str, dict[str, int]]) -> list[tupl
             forms = surfaces.setdefault(m.term, {})
             forms[m.surface] = forms.get(m.surface, 0) + 1
     for i, first in enumerate(morphemes):
-        if not first.kept or first.term.startswith(SUFFIX_MARK):
-            continue
+        if not first.kept or first.term.startswith(SUFFIX_MARK) or is_kana(first.surface) and not _KATAKANA.fullmatch(first.surface):
+            continue  # not from a suffix or a hiragana word (…についての: つい)
         j = i
         for _ in range(MAX_PHRASE_WORDS):
             k = j  # the compound: adjacent words kept
