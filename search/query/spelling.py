@@ -171,7 +171,7 @@ class Speller:
         reading = "".join(m.reading for m in span)
         if reading and all(m.reading for m in span):
             for term in self.readings.words(reading_key(reading)):
-                tiers.setdefault(term, 0)
+                tiers.setdefault(term, 0 if len(surface) > 1 else 1)  # one kanji: many homophones
         word = normalize_term(surface)
         for term in self._one_edit(word):
             if term not in tiers:
@@ -200,13 +200,15 @@ class Speller:
 
 def _particle(m: Morpheme) -> bool:
     """A particle or other hiragana stop word (never respelt, never the end of a piece)."""
-    return not m.kept and not _KATAKANA_RUN.fullmatch(m.surface) and not m.surface.isascii()
+    return not m.kept and _HIRAGANA.fullmatch(m.surface) is not None
 
 
 def _display(surface: str, term: str) -> str:
     """`term` written the way the reader wrote the rest: a long vowel the
     index folds away (サーバー → サーバ) is kept when the reader typed it."""
     term = term.lstrip(SUFFIX_MARK)
+    if surface.isascii() and surface[:1].isupper():
+        return term.upper() if surface.isupper() else term[:1].upper() + term[1:]
     if surface.endswith("ー") and not term.endswith("ー") and normalize_term(term + "ー") == term:
         return term + "ー"
     return term
