@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from search.index.analyzers import bigram_runs
+from search.query.plan import clean_text
 from search.query.rank import all_of
 from search.query.snapshot import Snapshot
 from search.text.morph import SUFFIX_MARK, Morpheme, analyze, normalize_term
@@ -244,5 +245,5 @@ def speller(snapshot: Snapshot, readings: ReadingTable) -> Speller:
 
 def did_you_mean(snapshot: Snapshot, readings: ReadingTable, text: str) -> str | None:
     """The corrected query to offer for `text`, or None. Never raises on `text`."""
-    found = speller(snapshot, readings).correct(text)
+    found = speller(snapshot, readings).correct(clean_text(text))
     return found.text if found else None
