@@ -41,6 +41,7 @@ MIN_GAIN = 5  # a correction finds at least this many times more posts than the 
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc]{3,}")
 _HIRAGANA = re.compile(r"[\u3041-\u309f\u30fc]+")
 _KANJI = re.compile(r"[\u3005\u4e00-\u9fff]")
+_TYPED_BY_KEY = re.compile(r"[\u30a1-\u30fa\u30fc]+|[a-z0-9_.+-]+")
 _WORD_RUN = re.compile(r"[\u30a1-\u30fa\u30fc]{3,}|[A-Za-z][A-Za-z0-9_]{2,}")
 
 
@@ -59,7 +60,8 @@ class Speller:
         self.vocabulary = readings.vocabulary
         self._deletes: dict[str, list[str]] = {}
         for term in self.vocabulary:
-            if len(term) >= MIN_EDIT_CHARS:
+            # words mistyped by key: katakana and ASCII (kanji are mistyped by reading)
+            if len(term) >= MIN_EDIT_CHARS + 1 and _TYPED_BY_KEY.fullmatch(term):
                 for key in _deletions(term):
                     self._deletes.setdefault(key, []).append(term)
         self._docs: dict[str, np.ndarray] = {}
