@@ -1,5 +1,5 @@
-"""Search-as-you-type completions: post titles, tags and frequent words that
-start with what the reader has typed, in kanji, kana or romaji.
+"""Search-as-you-type completions: post titles, tags, words and title
+phrases that complete what the reader has typed, in kanji, kana or romaji.
 
 `Completions` holds the tables of one index generation, built from the
 index's own lexicons and stored titles (a few hundred milliseconds on a
@@ -10,10 +10,20 @@ few thousand posts; readings of words are remembered across generations):
   ``kouso`` complete to 高速);
 * tags with their number of posts, by text and by reading;
 * titles by the start of each of their words, by text and by reading
-  (「非同」 finds 「Pythonの非同期処理入門…」).
+  (「非同」 finds 「Pythonの非同期処理入門…」);
+* phrases of the titles — a word and up to two more joined by particles
+  (パッケージをインストール, ファイルのアクセス権) — by text and by reading, and
+  the form titles write each word in (サーバー where the index has サーバ).
 
-A look-up is a few binary searches, then exact post counts for the
-handful of candidates: fast enough for every keystroke.
+The last word typed is completed as typed, after what came before it; after
+a particle, phrases continue the query (the particle is never read as a
+word). Hiragana is read as the index's words, the kana before the last word
+too (がぞうのかいて → 画像の回転); katakana and romaji only when nothing
+starts with them as typed. Candidates are ranked by the lexicon's counts,
+then the likeliest are counted exactly — live posts that have every word of
+the completed query — and ranked by that count; none with 0 is offered.
+A look-up is a few binary searches and a few intersections of cached
+posting lists: fast enough for every keystroke.
 """
 
 from __future__ import annotations
