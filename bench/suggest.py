@@ -213,12 +213,13 @@ def baseline_completions(rev: str) -> Callable[[Searcher, str, int], list[str]] 
     module = types.ModuleType(f"suggest_at_{rev}")
     sys.modules[module.__name__] = module  # dataclasses look their module up
     exec(compile(source, f"{rev}:search/query/suggest.py", "exec"), module.__dict__)
-    tables: dict[str, object] = {}
+    tables: dict[int, object] = {}
 
     def suggest(searcher: Searcher, text: str, limit: int) -> list[str]:
-        if searcher.version not in tables:
-            tables[searcher.version] = module.Completions(searcher.snapshot, searcher.reading_table())
-        found = tables[searcher.version].suggest(clean_text(text), limit)  # type: ignore[attr-defined]
+        key = id(searcher.snapshot)  # one table per snapshot, as the Searcher keeps its own
+        if key not in tables:
+            tables[key] = module.Completions(searcher.snapshot, searcher.reading_table())
+        found = tables[key].suggest(clean_text(text), limit)  # type: ignore[attr-defined]
         return [s.text for s in found]
 
     return suggest

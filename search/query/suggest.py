@@ -182,6 +182,7 @@ class Completions:
         self._word_freqs = np.array([vocabulary[t] for t in words], np.int64)
         self._term_docs: dict[str, np.ndarray] = {}  # live posts of words looked at
         self._query_counts: dict[str, int] = {}  # live posts of completed queries
+        self._estimates: dict[str, int] = {}  # lexicon counts of the rarest word of candidates
         self._pos: dict[str, str] = {}  # part of speech of words looked at
         self._converted: dict[str, str | None] = {}  # kana typed before a word, converted
         self._load_tags()
@@ -392,8 +393,14 @@ class Completions:
         lexicon's count of its rarest word."""
         if kind == "tag":
             return self._tag_count(text)
-        vocabulary = self.readings.vocabulary
-        return min((vocabulary.get(m.term, 0) for m in analyze(text) if m.kept), default=0)
+        estimate = self._estimates.get(text)
+        if estimate is None:
+            vocabulary = self.readings.vocabulary
+            estimate = min((vocabulary.get(m.term, 0) for m in analyze(text) if m.kept), default=0)
+            if len(self._estimates) > MAX_COUNTS:
+                self._estimates.clear()
+            self._estimates[text] = estimate
+        return estimate
 
     def _tag_count(self, tag: str) -> int:
         return self._tag_counts_by_text.get(tag, 0)
@@ -468,17 +475,32 @@ def _as_typed(word: str, text: str) -> str:
     return text
 
 
-def _title_phrases(title: str, surfaces: dict[str, dict[str, int]]) -> list[tuple[str, str]]:
+_TITLE_PHRASES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]] = {}
+
+
+def _title_phrases(title: str, surfaces: dict[str, dict[str, int]]) -> tuple[tuple[str, str], ...]:
     """(phrase, its reading) for each phrase of a title: from each word, one
     to MAX_PHRASE_WORDS compounds joined by particles (ファイル, ファイルのアクセス権,
     ファイルのアクセス権をチェック). Records in `surfaces` how the title writes
-    each word whose index form differs only in width, case or long vowel."""
+    each word whose index form differs only in width, case or long vowel.
+    Remembered across generations."""
+    cached = _TITLE_PHRASES.get(title)
+    if cached is None:
+        if len(_TITLE_PHRASES) >= _TITLE_KEYS_MAX:
+            _TITLE_PHRASES.clear()
+        cached = _TITLE_PHRASES[title] = _read_title_phrases(title)
+    phrases, forms = cached
+    for term, surface in forms:
+        counts = surfaces.setdefault(term, {})
+        counts[surface] = counts.get(surface, 0) + 1
+    return phrases
+
+
+def _read_title_phrases(title: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     morphemes = analyze(title)
     out: list[tuple[str, str]] = []
-    for m in morphemes:
-        if m.kept and m.surface != m.term and normalize_term(m.surface) == m.term:
-            forms = surfaces.setdefault(m.term, {})
-            forms[m.surface] = forms.get(m.surface, 0) + 1
+    forms = tuple((m.term, m.surface) for m in morphemes
+                  if m.kept and m.surface != m.term and normalize_term(m.surface) == m.term)
     for i, first in enumerate(morphemes):
         if not first.kept or first.term.startswith(SUFFIX_MARK) or is_kana(first.surface) and not _KATAKANA.fullmatch(first.surface):
             continue  # not from a suffix or a hiragana word (…についての: つい)
@@ -498,7 +520,7 @@ def _title_phrases(title: str, surfaces: dict[str, dict[str, int]]) -> list[tupl
             if p == k + 1 or p >= len(morphemes) or not morphemes[p].kept or morphemes[p].start != morphemes[p - 1].end:
                 break
             j = p
-    return out
+    return tuple(out), forms
 
 
 def _suggestible(term: str) -> bool:
