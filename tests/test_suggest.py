@@ -92,7 +92,7 @@ def test_word_counts_are_post_counts(searcher: Searcher, word: str) -> None:
 
 def test_a_word_that_is_also_a_tag_is_offered_once(searcher: Searcher) -> None:
     found = searcher.suggest("kubernetes", 20).suggestions
-    assert [s.text.lower() for s in found if s.kind != "title"] == ["kubernetes"]
+    assert [s.text.lower() for s in found if s.text.lower() == "kubernetes"] == ["kubernetes"]
 
 
 @pytest.mark.parametrize("typed", ["こうそ", "kouso", "デ", "サーバーの監", "python 非同", "ai", "監"])
@@ -132,3 +132,52 @@ def test_to_dict_shape(searcher: Searcher) -> None:
     for s in data["suggestions"]:
         keys = {"text", "kind", "count"} | ({"slug", "url"} if s["kind"] == "title" else set())
         assert set(s) == keys
+
+
+# --- completions that predict (issue 14) ----------------------------------------
+
+
+def finds_every_word(searcher: Searcher, text: str) -> bool:
+    """Whether one live post has every word of `text` (title, tags or body)."""
+    from search.query.plan import plan_query
+    import numpy as np
+
+    snapshot = searcher.snapshot
+    docs = None
+    for term in plan_query(text).terms:
+        found = np.unique(np.concatenate([snapshot.postings(f, term.text)[0]
+                                          for f in ("title", "tags_text", "body")]))
+        docs = found if docs is None else np.intersect1d(docs, found)
+    return docs is not None and bool(snapshot.live[docs].any())
+
+
+@pytest.mark.parametrize("typed", ["サーバーの監", "ユーザーの追", "アク", "さーばーのかん", "こうそくか",
+                                   "python 非同", "データ", "kube", "セキュ", "量子"])
+def test_every_suggestion_has_all_its_words_in_one_post(searcher: Searcher, typed: str) -> None:
+    for s in searcher.suggest(typed, 20).suggestions:
+        assert finds_every_word(searcher, s.text), s
+
+
+@pytest.mark.parametrize("typed", ["サーバーの監", "ユーザーの追", "さーばーのかん"])
+def test_the_particle_is_kept_and_no_verb_follows_の(searcher: Searcher, typed: str) -> None:
+    found = [s for s in searcher.suggest(typed, 20).suggestions if s.kind != "title"]
+    assert found
+    for s in found:
+        assert s.text.startswith(("サーバーの", "ユーザーの")), s  # not サーバー除く
+        assert not s.text.endswith(("う", "く", "す", "る")), s  # not ユーザーの追う
+
+
+def test_katakana_typed_is_not_read_as_kanji_when_words_start_with_it(searcher: Searcher) -> None:
+    found = texts(searcher, "アク", 20)
+    assert "アクセス" in found and "アクセス権" in found
+    assert not [t for t in found if not t.startswith(("アク", "Linux"))], found  # not 空く, 悪
+
+
+@pytest.mark.parametrize("typed,expected", [
+    ("さーばーのかん", "サーバーの監視"),  # kana before the word converted too
+    ("こうそくか", "高速化"),  # 速化 is written: not 高速可能
+    ("サーバー", "サーバー運用"),  # the form readers write, not the index's サーバ
+])
+def test_kana_is_converted_to_likely_words(searcher: Searcher, typed: str, expected: str) -> None:
+    assert texts(searcher, typed, 5)[0] == expected
+

@@ -148,3 +148,12 @@ def test_documented_fields_are_the_answered_fields(client: FlaskClient) -> None:
         kinds.add(s["kind"])
     assert kinds <= set(schemas["Suggestion"]["properties"]["kind"]["enum"])
     assert "title" in kinds
+
+
+def test_a_search_that_finds_nothing_says_did_you_mean(client: FlaskClient) -> None:
+    data = client.get("/api/search", query_string={"q": "pyhton"}).get_json()
+    assert data["total"] == 0 and data["did_you_mean"] == "python"
+    page = client.get("/search", query_string={"q": "pyhton", "tag": "Python"}).get_data(as_text=True)
+    assert "もしかして" in page and 'href="/search?q=python&amp;tag=Python"' in page
+    found = client.get("/api/search", query_string={"q": "python"}).get_json()
+    assert found["total"] >= 1 and found["did_you_mean"] is None

@@ -318,7 +318,7 @@ SPEC: dict[str, Any] = {
             },
             "SearchResult": {
                 "type": "object",
-                "required": ["query", "total", "page", "per_page", "hits", "facets"],
+                "required": ["query", "total", "page", "per_page", "hits", "facets", "did_you_mean"],
                 "properties": {
                     "query": {"type": "string", "description": "The query as searched (cleaned)."},
                     "total": {"type": "integer", "description": "Posts matching (all pages)."},
@@ -328,6 +328,9 @@ SPEC: dict[str, Any] = {
                     "facets": {"allOf": [{"$ref": "#/components/schemas/Facets"}], "description":
                                "Counts over the whole result set (not just this page); "
                                "at most 30 values each."},
+                    "did_you_mean": {"type": "string", "nullable": True, "description":
+                                     "When nothing is found: a respelt query that finds posts "
+                                     "(「ディスク仕様量」→「ディスク使用量」), else null."},
                 },
             },
             "Suggestion": {

@@ -60,6 +60,7 @@ class SearchResult:
     # counts over the whole result set, not the page: {"tags": [{"value", "count"}], ...};
     # every facet field is there, empty when nothing was asked
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {f: [] for f in FACET_FIELDS})
+    did_you_mean: str | None = None  # a respelt query that finds posts, when this one finds none
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class SearchResult:
             "per_page": self.per_page,
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": self.facets,
+            "did_you_mean": self.did_you_mean,
         }
 
 

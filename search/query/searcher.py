@@ -33,6 +33,7 @@ from search.query.plan import QueryPlan, clean_text, plan_query, reading_chunks
 from search.query.rank import FIELD_BOOSTS, score_plan
 from search.query.snapshot import Snapshot
 from search.query.segments import SegmentTables
+from search.query.spelling import did_you_mean
 from search.query.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, reading_table
 from search.text.reading import ReadingTable
 
@@ -235,6 +236,8 @@ class Searcher:
             order = matches[np.argsort(-scores[matches], kind="stable")]
         page_docs = order[(page - 1) * per_page : page * per_page]
         result.hits = make_hits(self._snapshot, [int(d) for d in page_docs], scores, plan)
+        if result.total == 0 and not plan.empty:
+            result.did_you_mean = did_you_mean(self._snapshot, self.reading_table(), plan.text)
         return result
 
     def tags(self) -> dict[str, list[dict[str, Any]]]:

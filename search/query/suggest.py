@@ -1,5 +1,5 @@
-"""Search-as-you-type completions: post titles, tags and frequent words that
-start with what the reader has typed, in kanji, kana or romaji.
+"""Search-as-you-type completions: post titles, tags, words and title
+phrases that complete what the reader has typed, in kanji, kana or romaji.
 
 `Completions` holds the tables of one index generation, built from the
 index's own lexicons and stored titles (a few hundred milliseconds on a
@@ -10,15 +10,26 @@ few thousand posts; readings of words are remembered across generations):
   ``kouso`` complete to 高速);
 * tags with their number of posts, by text and by reading;
 * titles by the start of each of their words, by text and by reading
-  (「非同」 finds 「Pythonの非同期処理入門…」).
+  (「非同」 finds 「Pythonの非同期処理入門…」);
+* phrases of the titles — a word and up to two more joined by particles
+  (パッケージをインストール, ファイルのアクセス権) — by text and by reading, and
+  the form titles write each word in (サーバー where the index has サーバ).
 
-A look-up is a few binary searches, then exact post counts for the
-handful of candidates: fast enough for every keystroke.
+The last word typed is completed as typed, after what came before it; after
+a particle, phrases continue the query (the particle is never read as a
+word). Hiragana is read as the index's words, the kana before the last word
+too (がぞうのかいて → 画像の回転); katakana and romaji only when nothing
+starts with them as typed. Candidates are ranked by the lexicon's counts,
+then the likeliest are counted exactly — live posts that have every word of
+the completed query — and ranked by that count; none with 0 is offered.
+A look-up is a few binary searches and a few intersections of cached
+posting lists: fast enough for every keystroke.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,7 +38,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from search.text.morph import SUFFIX_MARK, analyze, normalize_term
-from search.text.reading import ReadingTable, is_kana, reading_key, to_katakana
+from search.text.reading import ReadingTable, Segment, is_kana, kata_to_hira, reading_key, to_katakana
 from search.query.snapshot import Snapshot
 
 TERM_FIELDS = ("title", "tags_text", "body")
@@ -40,7 +51,12 @@ CANDIDATES = 4  # words counted exactly beyond the number of suggestions asked
 MAX_COUNTS = 100_000
 MAX_TRIES = 6  # last words of an unspaced query tried for completion
 
+_PARTICLE_CHARS = frozenset("のをにがでとへはやも")
+PARTICLES = frozenset("の を に が で と へ は や も から まで より".split())
+MAX_PHRASE_WORDS = 3  # words (joined by particles) of a title phrase
 _ASCII_WORD = re.compile(r"[a-z]+")
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]+")
+_KANJI = re.compile(r"[\u3005\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -164,9 +180,14 @@ class Completions:
         words = sorted(t for t in vocabulary if _suggestible(t))
         self._words = words
         self._word_freqs = np.array([vocabulary[t] for t in words], np.int64)
-        self._counts: dict[str, int] = {}  # exact post counts of words looked at
+        self._term_docs: dict[str, np.ndarray] = {}  # live posts of words looked at
+        self._query_counts: dict[str, int] = {}  # live posts of completed queries
+        self._estimates: dict[str, int] = {}  # lexicon counts of the rarest word of candidates
+        self._pos: dict[str, str] = {}  # part of speech of words looked at
+        self._converted: dict[str, str | None] = {}  # kana typed before a word, converted
         self._load_tags()
         self._load_titles()
+        self._load_phrases()
 
     # --- building ----------------------------------------------------------
 
@@ -174,6 +195,7 @@ class Completions:
         counts = self.snapshot.facet_counts("tags", self.snapshot.live)
         self._tags = [value for value, _ in counts]
         self._tag_counts = [count for _, count in counts]
+        self._tag_counts_by_text = dict(counts)
         pairs = [(fold_key(v), i) for i, v in enumerate(self._tags)]
         pairs += [(r, i) for i, v in enumerate(self._tags) if (r := _reading_of(v))]
         self._tag_index = _PrefixIndex(pairs)
@@ -200,77 +222,223 @@ class Completions:
             pairs += [(k, i) for k in folded] + [(k, i) for k in readings]
         self._title_index = _PrefixIndex(pairs)
 
+    def _load_phrases(self) -> None:
+        """Phrases of the titles: a word and up to MAX_PHRASE_WORDS - 1 more
+        joined by particles (パッケージをインストール, ファイルのアクセス権), with the
+        number of titles having each, by text and by reading; and the form
+        titles write each word in (サーバー where the index has サーバ)."""
+        phrases: dict[str, int] = {}
+        readings: dict[str, str] = {}
+        surfaces: dict[str, dict[str, int]] = {}
+        for title in {s.text for s in self._titles}:
+            for phrase, reading in _title_phrases(title, surfaces):
+                phrases[phrase] = phrases.get(phrase, 0) + 1
+                readings.setdefault(phrase, reading)
+        self._phrases = sorted(phrases, key=lambda t: (-phrases[t], len(t), t))
+        self._phrase_titles = [phrases[t] for t in self._phrases]
+        pairs = [(fold_key(t), i) for i, t in enumerate(self._phrases)]
+        pairs += [(k, i) for i, t in enumerate(self._phrases) if (k := reading_key(readings[t]))]
+        self._phrase_index = _PrefixIndex(pairs)
+        self._surface = {term: max(forms, key=lambda f: (forms[f], f)) for term, forms in surfaces.items()}
+
     # --- looking up --------------------------------------------------------
 
     def suggest(self, text: str, limit: int = 8) -> list[Suggestion]:
-        """Completions of `text` (a cleaned query), most frequent first."""
+        """Completions of `text` (a cleaned query): titles, then tags, words
+        and title phrases completing its last word, each ranked by how many
+        posts the completed query finds (none is offered that finds none)."""
         text = " ".join(text.split())
         if not text or limit < 1:
             return []
-        found: dict[tuple[str, str], Suggestion] = {}
-        for s in self._titles_for(text, limit) + self._words_for(text, limit):
-            found.setdefault((s.kind, s.text), s)
+        found: dict[str, Suggestion] = {}  # by title, or by the completed query folded
+        for s in self._titles_for(text, limit):
+            found.setdefault(s.text, s)
+        typed = fold_key(text)
+        as_typed: Suggestion | None = None
+        for completed, kind, count in self._completions_for(text, limit):
+            s = Suggestion(completed, kind, count)
+            if fold_key(completed) == typed:
+                as_typed = s  # offered only when nothing longer finds more posts
+            else:
+                found.setdefault("\0" + fold_key(completed), s)
         ranked = sorted(found.values(), key=lambda s: (-s.count, KINDS.index(s.kind), len(s.text), s.text))
+        if as_typed is not None and (not ranked or as_typed.count >= ranked[0].count):
+            ranked.insert(0, as_typed)
         return ranked[:limit]
 
     def _titles_for(self, text: str, limit: int) -> list[Suggestion]:
         key = fold_key(text)
         ids = self._title_index.find(key)
-        kata = self._kana_reading(key.replace(" ", ""), found_as_typed=len(ids) > 0)
-        if kata:
+        for kata in self._reading_keys(key.replace(" ", ""), found_as_typed=len(ids) > 0):
             ids = np.concatenate([ids, self._title_index.find(kata)])
         return [self._titles[int(i)] for i in np.unique(ids)[:limit]]
 
-    def _words_for(self, text: str, limit: int) -> list[Suggestion]:
-        """Tags and words completing the last word typed, after what came before."""
+    def _completions_for(self, text: str, limit: int) -> list[tuple[str, str, int]]:
+        """(completed query, kind, posts it finds) completing the last word
+        typed (or continuing after a particle), after what came before."""
         head, _, last = text.rpartition(" ")
         before = head + " " if head else ""
-        found = self._complete(last, limit)
-        if not found:
-            # 「サーバーの監」: complete 監 after サーバーの
-            for start in sorted({m.start for m in analyze(last) if m.start})[-MAX_TRIES:]:
-                found = self._complete(last[start:], limit)
-                if found:
-                    before += last[:start]
-                    break
-        return [Suggestion(before + t, kind, count) for t, kind, count in found]
+        morphemes = analyze(last)
+        starts = [0] + sorted({m.start for m in morphemes if m.start})[-MAX_TRIES:]
+        hiragana = is_kana(last) and not _KATAKANA.fullmatch(last)
+        # (MeCab's parts of speech of a hiragana chunk being typed mean little: かくりつ)
+        ends_with_particle = bool(morphemes) and morphemes[-1].pos.startswith("助詞") and not hiragana
+        n = limit + CANDIDATES
+        splits: Iterable[tuple[str, str]] = [(last[:start], last[start:]) for start in starts]
+        if hiragana:  # がぞうのかいて: 画像の + かいて, the earlier words converted by reading
+            splits = itertools.chain([("", last)], ((c, last[k:]) for k in range(1, len(last))
+                                                    if (c := self._convert_kana(last[:k])) is not None))
+        for typed, word in splits:
+            prefix = before + typed
+            # after の or directly after a word (a compound) only nouns: not
+            # ユーザーの追う, 高速書く; after a kanji only what is written next to it
+            nouns_only = bool(typed) and (typed.endswith("の") or typed[-1:] not in _PARTICLE_CHARS)
+            after_kanji = bool(typed) and _KANJI.match(typed[-1]) is not None
+            candidates = [(p, "term") for p in self._phrases_starting(word, n)]
+            if not ends_with_particle and word not in PARTICLES:  # の is not 除く: continue after it
+                candidates += self._words_starting(word, n, nouns_only, after_kanji and typed)
+            # counted exactly (postings read) only for the likeliest by the lexicon's counts
+            candidates = sorted(candidates, key=lambda c: -self._estimate(*c))[:n]
+            counted = []
+            for completed, kind in ((prefix + text, kind) for text, kind in candidates):
+                count = self._finds(completed) if kind == "term" else self._tag_count(completed[len(prefix):])
+                if kind == "tag" and prefix.strip():
+                    count = min(count, self._finds(completed))
+                if count:
+                    counted.append((completed, kind, count))
+            if counted:
+                return counted
+        return []
 
-    def _complete(self, word: str, limit: int) -> list[tuple[str, str, int]]:
-        """(text, kind, count) of tags and words starting with `word`."""
+    def _phrases_starting(self, word: str, n: int) -> list[str]:
+        """Title phrases starting with `word` (by text or by reading), shown
+        as typed where they start with it; the most frequent in titles first."""
+        key = fold_key(word)
+        ids = self._phrase_index.find(key)
+        for kata in self._reading_keys(key, found_as_typed=len(ids) > 0):
+            if len(kata) >= 2:
+                ids = np.concatenate([ids, self._phrase_index.find(kata)])
+        ids = np.unique(ids)[:n]  # ids are in order of frequency
+        return [_as_typed(word, self._phrases[int(i)]) for i in ids]
+
+    def _convert_kana(self, kana: str) -> str | None:
+        """Kana typed before the word being completed, in the words of the
+        index it reads as (がぞうの → 画像の), particles as typed; None unless
+        all of it reads as words or particles."""
+        if kana in self._converted:
+            return self._converted[kana]
+        if len(self._converted) > MAX_COUNTS:
+            self._converted.clear()
+        converted = self._converted[kana] = self._convert(kana)
+        return converted
+
+    def _convert(self, kana: str) -> str | None:
+        kata = to_katakana(kana)
+        if not kata:
+            return None
+        skippable = {(m.start, m.end) for m in analyze(kata_to_hira(kata)) if not m.kept}
+        out: list[str] = []
+        pos = 0
+        for segment in self.readings.segment(kata, skippable) + [Segment(len(kata), len(kata), "", ("",))]:
+            if kata.startswith("ー", pos) and pos < segment.start:
+                pos += 1  # the long vowel of the word before (ユーザ + ー)
+            gap = kata[pos : segment.start]
+            if gap and (pos, segment.start) not in skippable and kata_to_hira(gap) not in PARTICLES:
+                return None
+            out.append(kana[pos : segment.start])
+            term = segment.terms[0]
+            out.append(self._surface.get(term, term.lstrip(SUFFIX_MARK)))
+            pos = segment.end
+        return "".join(out) if pos == len(kata) and len(out) > 2 else None
+
+    def _words_starting(self, word: str, n: int, nouns_only: bool = False,
+                        after_kanji: str = "") -> list[tuple[str, str]]:
+        """(text, kind) of tags and words starting with `word`: as typed, or
+        for a kana chunk (romaji where nothing ASCII matches) by reading."""
         key = fold_key(word)
         prefix = normalize_term(word)
         tag_ids = list(self._tag_index.find(key))
-        n = limit + CANDIDATES
         words = self._words_with_prefix(prefix, n)
-        kata = self._kana_reading(key, found_as_typed=bool(tag_ids or words))
-        if kata:
+        if word.endswith("ー") and prefix != key:  # サーバー: not サーバント
+            words = [w for w in words if w == prefix or w.startswith(key)]
+        for kata in self._reading_keys(key, found_as_typed=bool(tag_ids or words)):
             tag_ids += list(self._tag_index.find(kata))
             words += self.readings.with_prefix(kata, n)
-        found: dict[str, tuple[str, str, int]] = {}
+        found: dict[str, tuple[str, str]] = {}
         for i in dict.fromkeys(tag_ids):
             tag = self._tags[int(i)]
-            found[normalize_term(tag)] = (tag, "tag", self._tag_counts[int(i)])
-        # the most frequent words by the lexicon's counts, then counted exactly
+            found[normalize_term(tag)] = (tag, "tag")
         vocabulary = self.readings.vocabulary
-        words = [w for w in dict.fromkeys(words) if _suggestible(w)]
+        words = [w for w in dict.fromkeys(words)
+                 if _suggestible(w) or (after_kanji and w.startswith(SUFFIX_MARK) and len(w) > 1)]
         words = sorted(words, key=lambda w: -vocabulary.get(w, 0))[:n]
         for term in words:
-            count = self._count(term)
-            # a word that is also a tag is offered once, as what more posts have
-            if count and (term not in found or count > found[term][2]):
-                found[term] = (term, "term", count)
-        return sorted(found.values(), key=lambda f: (-f[2], KINDS.index(f[1]), len(f[0])))[:limit]
+            if nouns_only and not self._is_noun(term):
+                continue  # ユーザーの追う
+            if after_kanji and not term.isascii() and not self.readings.joins(after_kanji[-1], term):
+                continue  # こうそくか: 高速 + 化 (速化 is written), not 高速 + 可能
+            shown = self._surface.get(term, term.lstrip(SUFFIX_MARK))  # 高速 + ~化: 高速化
+            found.setdefault(term, (_as_typed(word, shown), "term"))
+        return list(found.values())
+
+    def _is_noun(self, term: str) -> bool:
+        pos = self._pos.get(term)
+        if pos is None:
+            morphemes = analyze(term)
+            pos = self._pos[term] = morphemes[-1].pos if morphemes else ""
+        return not pos.startswith(("動詞", "形容詞", "副詞", "助動詞"))
+
+    def _estimate(self, text: str, kind: str) -> int:
+        """At least as many posts as `text` (a tag, or words) finds: the
+        lexicon's count of its rarest word."""
+        if kind == "tag":
+            return self._tag_count(text)
+        estimate = self._estimates.get(text)
+        if estimate is None:
+            vocabulary = self.readings.vocabulary
+            estimate = min((vocabulary.get(m.term, 0) for m in analyze(text) if m.kept), default=0)
+            if len(self._estimates) > MAX_COUNTS:
+                self._estimates.clear()
+            self._estimates[text] = estimate
+        return estimate
+
+    def _tag_count(self, tag: str) -> int:
+        return self._tag_counts_by_text.get(tag, 0)
+
+    def _finds(self, text: str) -> int:
+        """Live posts having every word of `text` in title, tags or body."""
+        count = self._query_counts.get(text)
+        if count is None:
+            terms = {m.term for m in analyze(text) if m.kept}
+            docs: np.ndarray | None = None
+            for term in terms:
+                found = self._docs(term)
+                docs = found if docs is None else np.intersect1d(docs, found, assume_unique=True)
+                if not len(docs):
+                    break
+            count = 0 if docs is None else len(docs)
+            if len(self._query_counts) > MAX_COUNTS:
+                self._query_counts.clear()
+            self._query_counts[text] = count
+        return count
 
     @staticmethod
-    def _kana_reading(key: str, found_as_typed: bool) -> str | None:
-        """The reading key to look up for kana, or for romaji when nothing
-        written in ASCII starts with it (``kube`` is not くべ)."""
+    def _reading_keys(key: str, found_as_typed: bool) -> list[str]:
+        """The reading keys to look up: for hiragana; for katakana and romaji
+        only when nothing starts with them as typed (アク is アクセス, not
+        空く; ``kube`` is not くべ). Romaji cut inside a kana is read with
+        each vowel after it (``kous``: コウサ, コウシ … コウソ)."""
         if is_kana(key):
-            return reading_key(to_katakana(key) or "")
-        if _ASCII_WORD.fullmatch(key) and not found_as_typed:
-            kata = to_katakana(key, partial=True)
-            return reading_key(kata) if kata else None
-        return None
+            if found_as_typed and _KATAKANA.fullmatch(key):
+                return []
+            return [reading_key(to_katakana(key) or "")]
+        if not _ASCII_WORD.fullmatch(key) or found_as_typed:
+            return []
+        whole = to_katakana(key)
+        if whole and to_katakana(key, partial=True) == whole:
+            return [reading_key(whole)]
+        readings = [whole] + [to_katakana(key + vowel) for vowel in "aiueo"]
+        return list(dict.fromkeys(reading_key(k) for k in readings if k))
 
     def _words_with_prefix(self, prefix: str, n: int) -> list[str]:
         if not prefix:
@@ -284,15 +452,75 @@ class Completions:
         top = top[np.argsort(-self._word_freqs[lo:hi][top], kind="stable")]
         return [self._words[lo + int(i)] for i in top]
 
-    def _count(self, term: str) -> int:
+    def _docs(self, term: str) -> np.ndarray:
         """Live posts having the word in title, tags or body."""
-        count = self._counts.get(term)
-        if count is None:
-            docs = [self.snapshot.postings(f, term)[0] for f in TERM_FIELDS]
-            count = self._counts[term] = len(np.unique(np.concatenate(docs)))
-            if len(self._counts) > MAX_COUNTS:
-                self._counts.clear()
-        return count
+        docs = self._term_docs.get(term)
+        if docs is None:
+            docs = np.unique(np.concatenate([self.snapshot.postings(f, term)[0] for f in TERM_FIELDS]))
+            docs = self._term_docs[term] = docs[self.snapshot.live[docs]]
+            if len(self._term_docs) > MAX_COUNTS:
+                self._term_docs.clear()
+        return docs
+
+
+def _as_typed(word: str, text: str) -> str:
+    """`text` starting with `word` as the reader typed it, when it starts
+    with it (ignoring case; a long vowel the index folds away is kept)."""
+    if unicodedata.normalize("NFKC", word) != word:
+        return text  # full width typed: show the index's form
+    if fold_key(text[: len(word)]) == fold_key(word):
+        return word + text[len(word) :]
+    if word.endswith("ー") and text == normalize_term(word):
+        return word
+    return text
+
+
+_TITLE_PHRASES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]] = {}
+
+
+def _title_phrases(title: str, surfaces: dict[str, dict[str, int]]) -> tuple[tuple[str, str], ...]:
+    """(phrase, its reading) for each phrase of a title: from each word, one
+    to MAX_PHRASE_WORDS compounds joined by particles (ファイル, ファイルのアクセス権,
+    ファイルのアクセス権をチェック). Records in `surfaces` how the title writes
+    each word whose index form differs only in width, case or long vowel.
+    Remembered across generations."""
+    cached = _TITLE_PHRASES.get(title)
+    if cached is None:
+        if len(_TITLE_PHRASES) >= _TITLE_KEYS_MAX:
+            _TITLE_PHRASES.clear()
+        cached = _TITLE_PHRASES[title] = _read_title_phrases(title)
+    phrases, forms = cached
+    for term, surface in forms:
+        counts = surfaces.setdefault(term, {})
+        counts[surface] = counts.get(surface, 0) + 1
+    return phrases
+
+
+def _read_title_phrases(title: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    morphemes = analyze(title)
+    out: list[tuple[str, str]] = []
+    forms = tuple((m.term, m.surface) for m in morphemes
+                  if m.kept and m.surface != m.term and normalize_term(m.surface) == m.term)
+    for i, first in enumerate(morphemes):
+        if not first.kept or first.term.startswith(SUFFIX_MARK) or is_kana(first.surface) and not _KATAKANA.fullmatch(first.surface):
+            continue  # not from a suffix or a hiragana word (…についての: つい)
+        j = i
+        for _ in range(MAX_PHRASE_WORDS):
+            k = j  # the compound: adjacent words kept
+            while k + 1 < len(morphemes) and morphemes[k + 1].kept and morphemes[k + 1].start == morphemes[k].end:
+                k += 1
+            phrase = title[first.start : morphemes[k].end]
+            if len(phrase) > MAX_KEY_CHARS:
+                break
+            reading = "".join(x.reading or fold_key(x.surface) for x in morphemes[i : k + 1])
+            out.append((phrase, reading))
+            p = k + 1  # particles joining the next compound
+            while p < len(morphemes) and morphemes[p].pos.startswith("助詞") and morphemes[p].start == morphemes[p - 1].end:
+                p += 1
+            if p == k + 1 or p >= len(morphemes) or not morphemes[p].kept or morphemes[p].start != morphemes[p - 1].end:
+                break
+            j = p
+    return tuple(out), forms
 
 
 def _suggestible(term: str) -> bool:
