@@ -63,6 +63,7 @@ from corpus import CACHE, REPO, corpus_tarball, unpacked_corpus  # noqa: E402
 
 from search import build_index  # noqa: E402
 from search import Searcher  # noqa: E402
+from search.query import rank  # noqa: E402
 
 JUDGED = REPO / "bench" / "judged"
 CLASSES = ("paraphrase", "question", "keywords", "variant", "kana_romaji", "exact_title")
@@ -83,8 +84,14 @@ def current_suggest(searcher: Searcher, text: str, limit: int) -> list[str]:
     return [s.text for s in searcher.suggest(text, limit).suggestions]
 
 
+def ranked(ranking: rank.Ranking) -> Callable[[Searcher, str, int], Any]:
+    return lambda s, text, n: s.search(text, per_page=n, ranking=ranking)
+
+
 RANKINGS: dict[str, Ranking] = {
-    "current": Ranking(lambda s, text, n: s.search(text, per_page=n), current_suggest),
+    "current": Ranking(ranked(rank.CURRENT), current_suggest),
+    # before issue 14: no minimum-should-match, no paraphrases, no query syntax
+    "legacy": Ranking(ranked(rank.LEGACY), current_suggest),
 }
 
 

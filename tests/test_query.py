@@ -197,3 +197,33 @@ def test_refresh_sees_a_rebuild(posts_copy: Path, tmp_path: Path) -> None:
         build_index(posts_copy, ix, rebuild=True, procs=1)
         assert s.refresh() is True and s.version != before
         assert s.doc_count == 14 and s.post("rust-speedup") is None
+
+
+# --- issue 14: noise (minimum-should-match) and paraphrases -------------------
+
+
+@pytest.mark.parametrize("text", ["プロ野球の順位表", "きりんとぺんぎんのおひるね", "結婚記念日のプレゼント"])
+def test_a_query_whose_words_the_blog_lacks_finds_nothing(searcher: Searcher, text: str) -> None:
+    # the sample posts share only 表, 日, お or a reading fragment with these
+    result = searcher.search(text)
+    assert (result.total, result.hits) == (0, [])
+
+
+def test_total_counts_only_real_results(searcher: Searcher) -> None:
+    result = searcher.search("ファイルのアクセス権を変更する", per_page=50)
+    assert result.total == len(result.hits)
+    assert "generative-ai-copyright" not in slugs(result)  # matched on 権 alone
+
+
+def test_one_character_word_never_makes_a_result_alone(searcher: Searcher) -> None:
+    for hit in searcher.search("プロジェクトの表").hits:
+        assert "プロジェクト" in hit.title + hit.snippet_html
+
+
+def test_native_verb_also_searches_the_sa_verb_noun_of_the_blog(searcher: Searcher) -> None:
+    plan = searcher.plan("所有者を変える")
+    expansions = plan.expansions_of("変える")
+    assert "変更" in [t.text for t in expansions]
+    typed = next(t for t in plan.terms if t.text == "変える")
+    assert all(t.weight < typed.weight for t in expansions)  # expansions score below the words typed
+    assert slugs(searcher.search("所有者を変える"))[:1] == ["linux-file-permissions"]

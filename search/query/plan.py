@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
 
 from search.index.analyzers import bigram_runs
+from search.query.paraphrase import ParaphraseTable
 from search.text.morph import SUFFIX_MARK, analyze
 from search.text.reading import MAX_READING_CHARS, ReadingTable, Segment, is_kana, kata_to_hira, to_katakana
 
@@ -30,6 +34,8 @@ GENERIC_WEIGHT = 0.2
 READING_WEIGHT = 0.5
 READING_ALTERNATIVE = 0.5  # further candidates of one reading (after the best)
 MAX_READING_CHUNKS = 4
+# Paraphrases of a query word (変える → 変更) score at this share of it.
+EXPANSION_WEIGHT = 0.5
 _ROMAJI_CHUNK = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
@@ -39,6 +45,7 @@ class QueryTerm:
     text: str  # the normalised index term
     surface: str  # as the reader typed it
     weight: float  # 1.0, or less for generic words
+    pos: str = field(default="", compare=False)  # UniDic part of speech ("" for readings)
 
 
 @dataclass(frozen=True)
@@ -61,16 +68,26 @@ class QueryPlan:
     terms: tuple[QueryTerm, ...]
     ngram_runs: tuple[tuple[str, ...], ...]
     readings: tuple[ReadingGroup, ...] = ()
+    # paraphrases found in the index per query word: (word, its expansions)
+    expansions: tuple[tuple[str, tuple[QueryTerm, ...]], ...] = ()
 
     @property
     def empty(self) -> bool:
         return not self.terms and not self.ngram_runs and not self.readings
+
+    def expansions_of(self, text: str) -> tuple[QueryTerm, ...]:
+        return next((e for word, e in self.expansions if word == text), ())
 
     @property
     def all_terms(self) -> tuple[QueryTerm, ...]:
         """The query's words and the words found through readings (for highlighting)."""
         seen = {t.text for t in self.terms}
         extra = []
+        for _, expansions in self.expansions:
+            for t in expansions:
+                if t.text not in seen:
+                    seen.add(t.text)
+                    extra.append(t)
         for group in self.readings:
             for t in group.terms:
                 if t.text not in seen:
@@ -103,12 +120,28 @@ def plan_query(text: str, readings: ReadingTable | None = None) -> QueryPlan:
     terms: dict[str, QueryTerm] = {}
     for m in analyze(text):
         if m.kept and m.term not in terms and len(terms) < MAX_QUERY_TERMS:
-            terms[m.term] = QueryTerm(m.term, m.surface, term_weight(m.lemma, m.term))
+            terms[m.term] = QueryTerm(m.term, m.surface, term_weight(m.lemma, m.term), m.pos)
     if terms and all(t.weight < 1.0 for t in terms.values()):
-        terms = {k: QueryTerm(t.text, t.surface, 1.0) for k, t in terms.items()}
+        terms = {k: replace(t, weight=1.0) for k, t in terms.items()}
     runs = tuple(tuple(r) for r in bigram_runs(text)[:8])
     groups = reading_groups(text, readings, set(terms)) if readings is not None else ()
     return QueryPlan(text, tuple(terms.values()), runs, groups)
+
+
+def with_paraphrases(plan: QueryPlan, table: ParaphraseTable,
+                     docs: Callable[[str], np.ndarray]) -> QueryPlan:
+    """The plan with the paraphrases the index has for its verbs and
+    adjectives (`search.query.paraphrase`), each at EXPANSION_WEIGHT of
+    the word; `docs(term)` gives the posts having a term."""
+    own = {t.text for t in plan.terms}
+    others = [t.text for t in plan.terms if t.weight >= 1.0 and len(t.text) >= 2]
+    expansions = []
+    for term in plan.terms:
+        found = [w for w in table.expand(term.text, term.pos, others, docs) if w not in own]
+        if found:
+            expansions.append((term.text, tuple(
+                QueryTerm(w, term.surface, term.weight * EXPANSION_WEIGHT) for w in found)))
+    return replace(plan, expansions=tuple(expansions)) if expansions else plan
 
 
 def reading_chunks(text: str) -> list[str]:
