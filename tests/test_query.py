@@ -227,3 +227,25 @@ def test_native_verb_also_searches_the_sa_verb_noun_of_the_blog(searcher: Search
     typed = next(t for t in plan.terms if t.text == "変える")
     assert all(t.weight < typed.weight for t in expansions)  # expansions score below the words typed
     assert slugs(searcher.search("所有者を変える"))[:1] == ["linux-file-permissions"]
+
+
+# --- issue 14: query syntax ("…" exact phrase, -語 excluded) -------------------
+
+
+def test_quoted_phrase_needs_its_words_in_that_order(searcher: Searcher) -> None:
+    assert slugs(searcher.search('"ファイルのアクセス権"')) == ["linux-file-permissions"]
+    assert searcher.search('"アクセス権のファイル"').total == 0  # the words, but not in that order
+    assert searcher.search("アクセス権のファイル").total > 0  # unquoted: plain words
+
+
+def test_minus_word_excludes_the_posts_containing_it(searcher: Searcher) -> None:
+    with_aws = slugs(searcher.search("チップ", per_page=50))
+    without = slugs(searcher.search("チップ -AWS", per_page=50))
+    assert "aws-trainium2" in with_aws and "aws-trainium2" not in without
+    assert set(without) < set(with_aws)
+
+
+@pytest.mark.parametrize("text", ['"ファイルの', 'ファイル"', "x-y", "-", "- ファイル", "ファイル -1", '""', '"の"'])
+def test_odd_syntax_is_plain_text(searcher: Searcher, text: str) -> None:
+    plan = searcher.plan(text)
+    assert plan.excluded == () and plan.phrases == ()

@@ -1,6 +1,11 @@
 """What a reader's query asks for: its words, the character-bigram runs
 searched for recall, and the words its kana or romaji chunks are read as.
 
+Query syntax readers know from web search: `"…"` asks for an exact phrase
+(its words next to each other, in that order), `-語` at the start of a
+word excludes posts containing it. Anything else, an unmatched quote or a
+lone `-` included, is plain text: the syntax never raises.
+
 Building a plan (`plan_query`) needs no index except for the readings
 (`search.text.reading.ReadingTable`); running it is `search.query.rank`.
 Nothing a reader types raises: odd input gives an empty plan.
@@ -37,6 +42,38 @@ MAX_READING_CHUNKS = 4
 # Paraphrases of a query word (変える → 変更) score at this share of it.
 EXPANSION_WEIGHT = 0.5
 _ROMAJI_CHUNK = re.compile(r"[A-Za-z][A-Za-z'-]+")
+# "phrase" (ASCII or full-width quotes, 「」 is ordinary text) and -excluded
+_PHRASE = re.compile(r'["\uff02\u201c\u201d]([^"\uff02\u201c\u201d]+)["\uff02\u201c\u201d]')
+_EXCLUDED = re.compile(r"(?:^|(?<=\s))[-\uff0d](?=[^\s\d.-])(\S+)")
+MAX_PHRASES = 4
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words that must follow each other: their index terms and the number
+    of characters between each two (particles the analyzer leaves out)."""
+
+    text: str
+    terms: tuple[str, ...]
+    gaps: tuple[int, ...]
+
+
+def phrase_of(text: str) -> Phrase | None:
+    words = [m for m in analyze(text) if m.kept][:MAX_QUERY_TERMS]
+    if not words:
+        return None
+    gaps = tuple(b.start - a.end for a, b in zip(words, words[1:]))
+    return Phrase(text, tuple(m.term for m in words), gaps)
+
+
+def parse_syntax(text: str) -> tuple[str, tuple[Phrase, ...], tuple[Phrase, ...]]:
+    """(the text to analyse, the exact phrases, the excluded words) of a
+    cleaned query; quotes and minus signs that do not form syntax stay."""
+    phrases = [p for p in (phrase_of(m.group(1)) for m in _PHRASE.finditer(text)) if p]
+    plain = _PHRASE.sub(lambda m: f" {m.group(1)} ", text)
+    excluded = [p for p in (phrase_of(m.group(1)) for m in _EXCLUDED.finditer(plain)) if p]
+    plain = _EXCLUDED.sub(" ", plain)
+    return " ".join(plain.split()), tuple(phrases[:MAX_PHRASES]), tuple(excluded[:MAX_PHRASES])
 
 
 
@@ -70,6 +107,8 @@ class QueryPlan:
     readings: tuple[ReadingGroup, ...] = ()
     # paraphrases found in the index per query word: (word, its expansions)
     expansions: tuple[tuple[str, tuple[QueryTerm, ...]], ...] = ()
+    phrases: tuple[Phrase, ...] = ()  # "…": every result contains each
+    excluded: tuple[Phrase, ...] = ()  # -語: no result contains any
 
     @property
     def empty(self) -> bool:
@@ -117,15 +156,16 @@ def plan_query(text: str, readings: ReadingTable | None = None) -> QueryPlan:
     romaji also search the words they are read as (see `reading_groups`).
     """
     text = clean_text(text)
+    plain, phrases, excluded = parse_syntax(text)
     terms: dict[str, QueryTerm] = {}
-    for m in analyze(text):
+    for m in analyze(plain):
         if m.kept and m.term not in terms and len(terms) < MAX_QUERY_TERMS:
             terms[m.term] = QueryTerm(m.term, m.surface, term_weight(m.lemma, m.term), m.pos)
     if terms and all(t.weight < 1.0 for t in terms.values()):
         terms = {k: replace(t, weight=1.0) for k, t in terms.items()}
-    runs = tuple(tuple(r) for r in bigram_runs(text)[:8])
-    groups = reading_groups(text, readings, set(terms)) if readings is not None else ()
-    return QueryPlan(text, tuple(terms.values()), runs, groups)
+    runs = tuple(tuple(r) for r in bigram_runs(plain)[:8])
+    groups = reading_groups(plain, readings, set(terms)) if readings is not None else ()
+    return QueryPlan(text, tuple(terms.values()), runs, groups, phrases=phrases, excluded=excluded)
 
 
 def with_paraphrases(plan: QueryPlan, table: ParaphraseTable,

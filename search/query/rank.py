@@ -23,7 +23,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from search.query.plan import READING_WEIGHT, QueryPlan, QueryTerm, ReadingGroup
+from search.query.plan import READING_WEIGHT, Phrase, QueryPlan, QueryTerm, ReadingGroup
 from search.index.analyzers import bigram_runs
 from search.query.snapshot import EMPTY, Snapshot
 from search.text.morph import SUFFIX_MARK
@@ -125,7 +125,46 @@ def score_plan(snapshot: Snapshot, plan: QueryPlan, ranking: Ranking = CURRENT) 
         scores *= 1.0 + COVERAGE_WEIGHT * coverage / total_idf
     if ranking.min_match:
         scores[~enough_matched(snapshot, plan, matched, group_shares)] = 0.0
+    for phrase in plan.phrases:
+        scores[~_mask(snapshot, phrase_docs(snapshot, phrase))] = 0.0
+    for phrase in plan.excluded:
+        scores[phrase_docs(snapshot, phrase)] = 0.0
     return scores
+
+
+def phrase_docs(snapshot: Snapshot, phrase: Phrase) -> np.ndarray:
+    """The documents whose title or body has the phrase's words next to
+    each other, in order (as many characters between them as in the query)."""
+    found: list[int] = []
+    for fieldname in ("title", "body"):
+        docs: np.ndarray | None = None
+        for term in phrase.terms:
+            d = snapshot.postings(fieldname, term)[0]
+            docs = d if docs is None else np.intersect1d(docs, d, assume_unique=True)
+        if docs is None or not len(docs):
+            continue
+        if len(phrase.terms) == 1:
+            found.extend(int(d) for d in docs)
+            continue
+        spans = [snapshot.char_spans(fieldname, term, docs) for term in phrase.terms]
+        found.extend(int(d) for d in docs if _in_sequence([s.get(int(d), []) for s in spans], phrase.gaps))
+    return np.unique(np.asarray(found, np.int64)).astype(np.int32)
+
+
+def _in_sequence(spans: list[list[tuple[int, int]]], gaps: tuple[int, ...]) -> bool:
+    """Whether one span of each list follows the previous one at its gap."""
+    ends = {end for _, end in spans[0]}
+    for following, gap in zip(spans[1:], gaps):
+        ends = {end for start, end in following if start - gap in ends}
+        if not ends:
+            return False
+    return True
+
+
+def _mask(snapshot: Snapshot, docs: np.ndarray) -> np.ndarray:
+    mask = np.zeros(snapshot.doc_count_all, bool)
+    mask[docs] = True
+    return mask
 
 
 def is_strong(text: str) -> bool:
