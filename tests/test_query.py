@@ -249,3 +249,24 @@ def test_minus_word_excludes_the_posts_containing_it(searcher: Searcher) -> None
 def test_odd_syntax_is_plain_text(searcher: Searcher, text: str) -> None:
     plan = searcher.plan(text)
     assert plan.excluded == () and plan.phrases == ()
+
+
+def test_tokenize_with_an_index_shows_weights_and_paraphrases(index_dir: Path, capsys) -> None:
+    from search.cli import main
+
+    assert main(["tokenize", '所有者を変えたい "アクセス権" -AWS', "--index", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "+ 変更" in out and "paraphrase" in out
+    assert "phrase: アクセス権" in out and "excluded: AWS" in out
+    assert main(["tokenize", "所有者を変えたい", "--index", str(index_dir), "--json"]) == 0
+    plan = __import__("json").loads(capsys.readouterr().out)["search"]
+    verb = next(w for w in plan["words"] if w["term"] == "変える")
+    assert verb["paraphrases"][0]["weight"] < verb["weight"]
+
+
+def test_tokenize_with_a_missing_index_is_one_line(tmp_path: Path, capsys) -> None:
+    from search.cli import main
+
+    status = main(["tokenize", "猫", "--index", str(tmp_path / "none")])
+    err = capsys.readouterr().err
+    assert status != 0 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
