@@ -5,13 +5,16 @@ its words (title × 2, tags × 2, body × 1), a low-weight bigram clause per
 kanji/katakana run for recall, then a coverage bonus for posts containing
 more of the query's words (weighted by rarity).
 
-Then a minimum-should-match (`Ranking.min_match`): a post is a result only
-if it contains at least MIN_COVERAGE of the query's informative weight
-(each word weighted by its idf × its weight in the plan; a kana or romaji
-chunk counts as one word, matched through its own words or its reading) and
-at least one word of two characters or more when the query has one. A
-one-character word, a reading fragment or a bigram run alone never makes a
-post a result; bigrams only add to the score of posts that are results.
+Then a minimum-should-match (`Ranking.min_match`, `enough_matched`): a
+post is a result only if it contains more than MIN_COVERAGE of the query's
+informative weight (each word weighted by its capped idf × its weight in the
+plan, verbs and adjectives at half; a kana or romaji chunk counts as one
+word, matched through its own words or its reading; a paraphrase matches
+for its word) or half of its nouns of two characters or more, and at least
+one word of two characters or more when the query has one. A one-character
+word, a reading fragment or a bigram run alone never makes a post a result;
+bigrams only add to the score of posts that are results. Then the query
+syntax: every "phrase" must occur, no -excluded word may.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from search.query.plan import READING_WEIGHT, Phrase, QueryPlan, QueryTerm, ReadingGroup
 from search.index.analyzers import bigram_runs
+from search.query.plan import READING_WEIGHT, Phrase, QueryPlan, QueryTerm, ReadingGroup
 from search.query.snapshot import EMPTY, Snapshot
 from search.text.morph import SUFFIX_MARK
 
@@ -43,7 +46,14 @@ COVERAGE_WEIGHT = 2.0
 # (each word's idf, capped so that a word the blog lacks weighs as a rare one)
 MIN_COVERAGE = 0.5
 MAX_WORD_IDF = 5.0
-MIN_WORD_SHARE = 0.5  # ... or at least this share of its words of two characters or more
+# ... or at least half of its nouns of two characters or more (and two of them)
+MIN_WORD_SHARE = 0.5
+# verbs and adjectives say less about the topic than nouns: half weight, not counted
+PREDICATE_POS = ("動詞", "形容詞")
+PREDICATE_SHARE = 0.5
+# a word this long also matches where all its bigrams occur (ディスクリプタ in
+# ディスクリプター); shorter ones would match inside other words (ローン in クローン)
+SPELLED_OUT_CHARS = 4
 ONE_CHAR_SHARE = 0.1  # a one-character word's share of its weight in choosing a snippet
 MIN_GROUP_SHARE = 0.5  # share of a kana chunk's reading a post must contain to match it
 
@@ -188,16 +198,18 @@ def enough_matched(snapshot: Snapshot, plan: QueryPlan, matched: dict[str, np.nd
         if term.text in chunk_terms:
             continue  # counted with its chunk's reading below
         docs = matched[term.text]
-        w = min(_idf(snapshot, len(docs)), MAX_WORD_IDF) * term.weight
-        if is_strong(term.text):  # or all its bigrams (ディスクリプタ in ディスクリプター)
+        verb = term.pos.startswith(PREDICATE_POS)
+        w = min(_idf(snapshot, len(docs)), MAX_WORD_IDF) * term.weight * (PREDICATE_SHARE if verb else 1.0)
+        if len(term.text) >= SPELLED_OUT_CHARS:  # or all its bigrams (ディスクリプタ in ディスクリプター)
             docs = np.union1d(docs, _spelled_out(snapshot, term.text))
         weight[docs] += w
         total += w
         if is_strong(term.text) and term.weight >= 1.0:
             any_strong = True
             strong[docs] = True
-            count[docs] += 1
-            words += 1
+            if not verb:  # the count is of the things the query is about
+                count[docs] += 1
+                words += 1
     for group, (share, group_strong) in zip(plan.readings, group_shares):
         own = [t for t in plan.terms if t.text in chunk_terms and _in_chunk(t.surface, group.chunk)]
         own_share = np.zeros(n, np.float32)
