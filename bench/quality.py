@@ -13,7 +13,10 @@ intervals (fixed seed, 10,000 resamples) printed beside the others' MRR@10.
 A ranking is registered in RANKINGS below: a search function
 (searcher, text, per_page) -> SearchResult and, optionally, a suggest
 function (searcher, text, limit) -> list of suggestion texts. ``current``
-is today's public Searcher.search / Searcher.suggest.
+is today's public Searcher.search / Searcher.suggest; ``legacy`` is the
+ranking before issue 14 (no minimum-should-match, no paraphrases:
+search.query.rank.LEGACY) on the same index, for
+``--ranking legacy,current``.
 
 Prints a Markdown table. Definitions (also in bench/judged/README.md):
 
