@@ -13,7 +13,10 @@ intervals (fixed seed, 10,000 resamples) printed beside the others' MRR@10.
 A ranking is registered in RANKINGS below: a search function
 (searcher, text, per_page) -> SearchResult and, optionally, a suggest
 function (searcher, text, limit) -> list of suggestion texts. ``current``
-is today's public Searcher.search / Searcher.suggest.
+is today's public Searcher.search / Searcher.suggest; ``legacy`` is the
+ranking before issue 14 (no minimum-should-match, no paraphrases:
+search.query.rank.LEGACY) on the same index, for
+``--ranking legacy,current``.
 
 Prints a Markdown table. Definitions (also in bench/judged/README.md):
 
@@ -63,6 +66,7 @@ from corpus import CACHE, REPO, corpus_tarball, unpacked_corpus  # noqa: E402
 
 from search import build_index  # noqa: E402
 from search import Searcher  # noqa: E402
+from search.query import rank  # noqa: E402
 
 JUDGED = REPO / "bench" / "judged"
 CLASSES = ("paraphrase", "question", "keywords", "variant", "kana_romaji", "exact_title")
@@ -83,8 +87,14 @@ def current_suggest(searcher: Searcher, text: str, limit: int) -> list[str]:
     return [s.text for s in searcher.suggest(text, limit).suggestions]
 
 
+def ranked(ranking: rank.Ranking) -> Callable[[Searcher, str, int], Any]:
+    return lambda s, text, n: s.search(text, per_page=n, ranking=ranking)
+
+
 RANKINGS: dict[str, Ranking] = {
-    "current": Ranking(lambda s, text, n: s.search(text, per_page=n), current_suggest),
+    "current": Ranking(ranked(rank.CURRENT), current_suggest),
+    # before issue 14: no minimum-should-match, no paraphrases, no query syntax
+    "legacy": Ranking(ranked(rank.LEGACY), current_suggest),
 }
 
 

@@ -199,8 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the JSON the web API returns")
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("tokenize", help="show how text is analysed")
+    p = sub.add_parser("tokenize", help="show how text is analysed (and, with --index, searched)")
     p.add_argument("text", type=argv_text)
+    p.add_argument("--index", metavar="DIR",
+                   help="also show what a search of TEXT in this index looks for: each word's weight, "
+                        "its paraphrases, kana readings, phrases and excluded words")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_tokenize)
     add_editor_commands(sub)
@@ -324,14 +327,47 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
          "reading": m.reading, "kept": m.kept, "start": m.start, "end": m.end}
         for m in analyze(args.text)
     ]
+    plan = _search_plan(args.index, args.text) if args.index else None
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps(rows if plan is None else {"words": rows, "search": plan}, ensure_ascii=False, indent=2))
         return 0
     print(_pad("surface", 14) + _pad("term", 14) + _pad("lemma", 14) + _pad("part of speech", 26) + "kept")
     for r in rows:
         print(_pad(r["surface"], 14) + _pad(r["term"], 14) + _pad(r["lemma"], 14)
               + _pad(r["pos"], 26) + ("kept" if r["kept"] else "dropped"))
+    if plan is not None:
+        print("\nsearched for (weight; a post must contain enough of the words, see README 'Noise')")
+        for w in plan["words"]:
+            print(f"  {w['term']:<12} {w['weight']:.2f}  (typed {w['surface']})")
+            for e in w["paraphrases"]:
+                print(f"    + {e['term']:<10} {e['weight']:.2f}  paraphrase")
+        for g in plan["readings"]:
+            print(f"  {g['chunk']} read as: " + " / ".join(
+                "|".join(f"{t['term']} {t['weight']:.2f}" for t in seg) for seg in g["segments"]))
+        for label in ("phrases", "excluded"):
+            for ph in plan[label]:
+                print(f"  {label[:-1] if label == 'phrases' else 'excluded'}: {ph}")
     return 0
+
+
+def _search_plan(index: str, text: str) -> dict[str, Any]:
+    """What a search of `text` in an index looks for (tokenize --index)."""
+    from search.query.rank import READING_WEIGHT
+    from search.query.searcher import Searcher
+
+    with Searcher(index) as searcher:
+        plan = searcher.plan(text)
+    return {
+        "words": [{"term": t.text, "surface": t.surface, "weight": t.weight,
+                   "paraphrases": [{"term": e.text, "weight": e.weight} for e in plan.expansions_of(t.text)]}
+                  for t in plan.terms],
+        "readings": [{"chunk": g.chunk, "segments": [[{"term": t.text, "weight": t.weight * READING_WEIGHT}
+                                                      for t in seg] for seg in g.segments]}
+                     for g in plan.readings],
+        "phrases": [p.text for p in plan.phrases],
+        "excluded": [p.text for p in plan.excluded],
+        "bigram_runs": ["".join(b[0] for b in run) + run[-1][-1] for run in plan.ngram_runs if run],
+    }
 
 
 def _day(text: str) -> date:

@@ -52,3 +52,11 @@ VARIANTS: list[tuple[str, str]] = [
     ("誤り訂正", "quantum-computer-basics"),  # part of 量子誤り訂正
     ("オフサイトスプリント", "remote-work-rd"),  # in-house katakana coinage
 ]
+
+
+# precision cases (issue 14): posts the query must not list at all (matched on a
+# one-character word or a fragment only)
+NOT_LISTED: list[tuple[str, str]] = [
+    ("ファイルのアクセス権を変更する", "generative-ai-copyright"),  # 著作権: 権 alone
+    ("プロ野球の順位表", "server-operations-guide"),  # 表 alone
+]

@@ -43,7 +43,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from search import build_index
+from search import Searcher, build_index
 from tests.browser.harness import (
     ARTIFACTS,
     blogsearch_server,
@@ -432,19 +432,27 @@ def test_search_pages(chrome: Browser) -> None:
         assert missing(listed, kind) == [], kind
     assert all(len(p.audit["text"]["snippet"]) >= 40 for p in listed)
     assert {p.status for p in pages} <= {200, 400}
-    results = 0
-    for k, (page, (a, b)) in enumerate(zip(pages[len(shared):], pairs)):
-        if page.status == 400:  # control characters in the URL: a calm error page
-            assert "invalid_character" in page.text("error"), page.url
-            continue
-        q = dict(page.audit["inputs"])["q"]
-        assert normalise(q) == normalise(f"{a.text} {b.text}"), (a.name, b.name, q)  # stayed in value="..."
-        assert shown(a) in page.text("filter") and shown(b) in page.text("status"), (a.name, b.name)
-        if k % 2:
-            assert shown(b) in page.text("filter") and not page.audit["text"]["snippet"]
-        else:
-            results += bool(page.audit["text"]["snippet"])
-    assert results >= len(pairs) // 2 - 3  # the first payload's post, found by its filters
+    results = expected = 0
+    with Searcher(chrome.site.root / "index") as searcher:
+        for k, (page, (a, b)) in enumerate(zip(pages[len(shared):], pairs)):
+            if page.status == 400:  # control characters in the URL: a calm error page
+                assert "invalid_character" in page.text("error"), page.url
+                continue
+            q = dict(page.audit["inputs"])["q"]
+            assert normalise(q) == normalise(f"{a.text} {b.text}"), (a.name, b.name, q)  # stayed in value="..."
+            assert shown(a) in page.text("filter") and shown(b) in page.text("status"), (a.name, b.name)
+            if k % 2:
+                assert shown(b) in page.text("filter") and not page.audit["text"]["snippet"]
+            else:
+                # the first payload's post, found by its filters, when it holds enough of the
+                # query's words (issue 14's minimum-should-match) for the library to list it
+                listed_slugs = [h.slug for n in (1, 2) for h in searcher.search(
+                    f"{a.text} {b.text}", per_page=50, page=n).hits]  # 96 posts: all results
+                found = bool(page.audit["text"]["snippet"])
+                assert a.slug in listed_slugs or not found, (a.name, b.name)
+                results += found
+                expected += a.slug in listed_slugs
+    assert results >= expected - 3 and expected >= len(pairs) // 4  # the first payload's post, found by its filters
 
 
 def test_tag_pages_and_home(chrome: Browser) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from search import build_index
 from search import Searcher
-from tests.golden_queries import GOLDEN, VARIANTS
+from tests.golden_queries import GOLDEN, NOT_LISTED, VARIANTS
 
 POSTS = Path(__file__).resolve().parents[1] / "data" / "posts"
 
@@ -39,3 +39,8 @@ def test_snippet_marks_a_query_word(searcher: Searcher, query: str, slug: str) -
     hit = next(h for h in searcher.search(query).hits if h.slug == slug)
     assert "<mark>" in hit.snippet_html + hit.title_html
     assert 40 <= len(hit.snippet_html.replace("<mark>", "").replace("</mark>", "")) <= 400
+
+
+@pytest.mark.parametrize("query,slug", NOT_LISTED, ids=[q for q, _ in NOT_LISTED])
+def test_post_matching_only_noise_is_not_listed(searcher: Searcher, query: str, slug: str) -> None:
+    assert slug not in [h.slug for h in searcher.search(query, per_page=50).hits]

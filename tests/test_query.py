@@ -197,3 +197,76 @@ def test_refresh_sees_a_rebuild(posts_copy: Path, tmp_path: Path) -> None:
         build_index(posts_copy, ix, rebuild=True, procs=1)
         assert s.refresh() is True and s.version != before
         assert s.doc_count == 14 and s.post("rust-speedup") is None
+
+
+# --- issue 14: noise (minimum-should-match) and paraphrases -------------------
+
+
+@pytest.mark.parametrize("text", ["プロ野球の順位表", "きりんとぺんぎんのおひるね", "結婚記念日のプレゼント"])
+def test_a_query_whose_words_the_blog_lacks_finds_nothing(searcher: Searcher, text: str) -> None:
+    # the sample posts share only 表, 日, お or a reading fragment with these
+    result = searcher.search(text)
+    assert (result.total, result.hits) == (0, [])
+
+
+def test_total_counts_only_real_results(searcher: Searcher) -> None:
+    result = searcher.search("ファイルのアクセス権を変更する", per_page=50)
+    assert result.total == len(result.hits)
+    assert "generative-ai-copyright" not in slugs(result)  # matched on 権 alone
+
+
+def test_one_character_word_never_makes_a_result_alone(searcher: Searcher) -> None:
+    for hit in searcher.search("プロジェクトの表").hits:
+        assert "プロジェクト" in hit.title + hit.snippet_html
+
+
+def test_native_verb_also_searches_the_sa_verb_noun_of_the_blog(searcher: Searcher) -> None:
+    plan = searcher.plan("所有者を変える")
+    expansions = plan.expansions_of("変える")
+    assert "変更" in [t.text for t in expansions]
+    typed = next(t for t in plan.terms if t.text == "変える")
+    assert all(t.weight < typed.weight for t in expansions)  # expansions score below the words typed
+    assert slugs(searcher.search("所有者を変える"))[:1] == ["linux-file-permissions"]
+
+
+# --- issue 14: query syntax ("…" exact phrase, -語 excluded) -------------------
+
+
+def test_quoted_phrase_needs_its_words_in_that_order(searcher: Searcher) -> None:
+    assert slugs(searcher.search('"ファイルのアクセス権"')) == ["linux-file-permissions"]
+    assert searcher.search('"アクセス権のファイル"').total == 0  # the words, but not in that order
+    assert searcher.search("アクセス権のファイル").total > 0  # unquoted: plain words
+
+
+def test_minus_word_excludes_the_posts_containing_it(searcher: Searcher) -> None:
+    with_aws = slugs(searcher.search("チップ", per_page=50))
+    without = slugs(searcher.search("チップ -AWS", per_page=50))
+    assert "aws-trainium2" in with_aws and "aws-trainium2" not in without
+    assert set(without) < set(with_aws)
+
+
+@pytest.mark.parametrize("text", ['"ファイルの', 'ファイル"', "x-y", "-", "- ファイル", "ファイル -1", '""', '"の"'])
+def test_odd_syntax_is_plain_text(searcher: Searcher, text: str) -> None:
+    plan = searcher.plan(text)
+    assert plan.excluded == () and plan.phrases == ()
+
+
+def test_tokenize_with_an_index_shows_weights_and_paraphrases(index_dir: Path, capsys) -> None:
+    from search.cli import main
+
+    assert main(["tokenize", '所有者を変えたい "アクセス権" -AWS', "--index", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "+ 変更" in out and "paraphrase" in out
+    assert "phrase: アクセス権" in out and "excluded: AWS" in out
+    assert main(["tokenize", "所有者を変えたい", "--index", str(index_dir), "--json"]) == 0
+    plan = __import__("json").loads(capsys.readouterr().out)["search"]
+    verb = next(w for w in plan["words"] if w["term"] == "変える")
+    assert verb["paraphrases"][0]["weight"] < verb["weight"]
+
+
+def test_tokenize_with_a_missing_index_is_one_line(tmp_path: Path, capsys) -> None:
+    from search.cli import main
+
+    status = main(["tokenize", "猫", "--index", str(tmp_path / "none")])
+    err = capsys.readouterr().err
+    assert status != 0 and len(err.strip().splitlines()) == 1 and "Traceback" not in err

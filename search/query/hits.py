@@ -17,7 +17,7 @@ from urllib.parse import quote
 import numpy as np
 
 from search.query.plan import QueryPlan
-from search.query.rank import idf
+from search.query.rank import ONE_CHAR_SHARE, idf, is_strong
 from search.query.snapshot import Snapshot
 from search.index.schema import StoredPost
 from search.text.snippets import TARGET_CHARS, Span, best_window, make_snippet, mark_html
@@ -88,7 +88,10 @@ def make_hits(snapshot: Snapshot, docnums: list[int], scores: np.ndarray,
     """The hits for `docnums` (in that order), the plan's words marked."""
     title_spans = _spans(snapshot, "title", docnums, plan)
     body_spans = _spans(snapshot, "body", docnums, plan)
-    weights = {t.text: idf(snapshot, "body", t.text) * t.weight for t in plan.all_terms}
+    # the snippet shows the passage with the query's informative words, not
+    # one where only a one-character word of it occurs
+    weights = {t.text: idf(snapshot, "body", t.text) * t.weight * (1.0 if is_strong(t.text) else ONE_CHAR_SHARE)
+               for t in plan.all_terms}
     hits = []
     for d in docnums:
         post = snapshot.stored(d)

@@ -1,6 +1,11 @@
 """What a reader's query asks for: its words, the character-bigram runs
 searched for recall, and the words its kana or romaji chunks are read as.
 
+Query syntax readers know from web search: `"…"` asks for an exact phrase
+(its words next to each other, in that order), `-語` at the start of a
+word excludes posts containing it. Anything else, an unmatched quote or a
+lone `-` included, is plain text: the syntax never raises.
+
 Building a plan (`plan_query`) needs no index except for the readings
 (`search.text.reading.ReadingTable`); running it is `search.query.rank`.
 Nothing a reader types raises: odd input gives an empty plan.
@@ -10,9 +15,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
 
 from search.index.analyzers import bigram_runs
+from search.query.paraphrase import ParaphraseTable
 from search.text.morph import SUFFIX_MARK, analyze
 from search.text.reading import MAX_READING_CHARS, ReadingTable, Segment, is_kana, kata_to_hira, to_katakana
 
@@ -30,7 +39,41 @@ GENERIC_WEIGHT = 0.2
 READING_WEIGHT = 0.5
 READING_ALTERNATIVE = 0.5  # further candidates of one reading (after the best)
 MAX_READING_CHUNKS = 4
+# Paraphrases of a query word (変える → 変更) score at this share of it.
+EXPANSION_WEIGHT = 0.5
 _ROMAJI_CHUNK = re.compile(r"[A-Za-z][A-Za-z'-]+")
+# "phrase" (ASCII or full-width quotes, 「」 is ordinary text) and -excluded
+_PHRASE = re.compile(r'["\uff02\u201c\u201d]([^"\uff02\u201c\u201d]+)["\uff02\u201c\u201d]')
+_EXCLUDED = re.compile(r"(?:^|(?<=\s))[-\uff0d](?=[^\s\d.-])(\S+)")
+MAX_PHRASES = 4
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words that must follow each other: their index terms and the number
+    of characters between each two (particles the analyzer leaves out)."""
+
+    text: str
+    terms: tuple[str, ...]
+    gaps: tuple[int, ...]
+
+
+def phrase_of(text: str) -> Phrase | None:
+    words = [m for m in analyze(text) if m.kept][:MAX_QUERY_TERMS]
+    if not words:
+        return None
+    gaps = tuple(b.start - a.end for a, b in zip(words, words[1:]))
+    return Phrase(text, tuple(m.term for m in words), gaps)
+
+
+def parse_syntax(text: str) -> tuple[str, tuple[Phrase, ...], tuple[Phrase, ...]]:
+    """(the text to analyse, the exact phrases, the excluded words) of a
+    cleaned query; quotes and minus signs that do not form syntax stay."""
+    phrases = [p for p in (phrase_of(m.group(1)) for m in _PHRASE.finditer(text)) if p]
+    plain = _PHRASE.sub(lambda m: f" {m.group(1)} ", text)
+    excluded = [p for p in (phrase_of(m.group(1)) for m in _EXCLUDED.finditer(plain)) if p]
+    plain = _EXCLUDED.sub(" ", plain)
+    return " ".join(plain.split()), tuple(phrases[:MAX_PHRASES]), tuple(excluded[:MAX_PHRASES])
 
 
 
@@ -39,6 +82,7 @@ class QueryTerm:
     text: str  # the normalised index term
     surface: str  # as the reader typed it
     weight: float  # 1.0, or less for generic words
+    pos: str = field(default="", compare=False)  # UniDic part of speech ("" for readings)
 
 
 @dataclass(frozen=True)
@@ -61,16 +105,28 @@ class QueryPlan:
     terms: tuple[QueryTerm, ...]
     ngram_runs: tuple[tuple[str, ...], ...]
     readings: tuple[ReadingGroup, ...] = ()
+    # paraphrases found in the index per query word: (word, its expansions)
+    expansions: tuple[tuple[str, tuple[QueryTerm, ...]], ...] = ()
+    phrases: tuple[Phrase, ...] = ()  # "…": every result contains each
+    excluded: tuple[Phrase, ...] = ()  # -語: no result contains any
 
     @property
     def empty(self) -> bool:
         return not self.terms and not self.ngram_runs and not self.readings
+
+    def expansions_of(self, text: str) -> tuple[QueryTerm, ...]:
+        return next((e for word, e in self.expansions if word == text), ())
 
     @property
     def all_terms(self) -> tuple[QueryTerm, ...]:
         """The query's words and the words found through readings (for highlighting)."""
         seen = {t.text for t in self.terms}
         extra = []
+        for _, expansions in self.expansions:
+            for t in expansions:
+                if t.text not in seen:
+                    seen.add(t.text)
+                    extra.append(t)
         for group in self.readings:
             for t in group.terms:
                 if t.text not in seen:
@@ -100,15 +156,32 @@ def plan_query(text: str, readings: ReadingTable | None = None) -> QueryPlan:
     romaji also search the words they are read as (see `reading_groups`).
     """
     text = clean_text(text)
+    plain, phrases, excluded = parse_syntax(text)
     terms: dict[str, QueryTerm] = {}
-    for m in analyze(text):
+    for m in analyze(plain):
         if m.kept and m.term not in terms and len(terms) < MAX_QUERY_TERMS:
-            terms[m.term] = QueryTerm(m.term, m.surface, term_weight(m.lemma, m.term))
+            terms[m.term] = QueryTerm(m.term, m.surface, term_weight(m.lemma, m.term), m.pos)
     if terms and all(t.weight < 1.0 for t in terms.values()):
-        terms = {k: QueryTerm(t.text, t.surface, 1.0) for k, t in terms.items()}
-    runs = tuple(tuple(r) for r in bigram_runs(text)[:8])
-    groups = reading_groups(text, readings, set(terms)) if readings is not None else ()
-    return QueryPlan(text, tuple(terms.values()), runs, groups)
+        terms = {k: replace(t, weight=1.0) for k, t in terms.items()}
+    runs = tuple(tuple(r) for r in bigram_runs(plain)[:8])
+    groups = reading_groups(plain, readings, set(terms)) if readings is not None else ()
+    return QueryPlan(text, tuple(terms.values()), runs, groups, phrases=phrases, excluded=excluded)
+
+
+def with_paraphrases(plan: QueryPlan, table: ParaphraseTable,
+                     docs: Callable[[str], np.ndarray]) -> QueryPlan:
+    """The plan with the paraphrases the index has for its verbs and
+    adjectives (`search.query.paraphrase`), each at EXPANSION_WEIGHT of
+    the word; `docs(term)` gives the posts having a term."""
+    own = {t.text for t in plan.terms}
+    others = [t.text for t in plan.terms if t.weight >= 1.0 and len(t.text) >= 2]
+    expansions = []
+    for term in plan.terms:
+        found = [w for w in table.expand(term.text, term.pos, others, docs) if w not in own]
+        if found:
+            expansions.append((term.text, tuple(
+                QueryTerm(w, term.surface, term.weight * EXPANSION_WEIGHT) for w in found)))
+    return replace(plan, expansions=tuple(expansions)) if expansions else plan
 
 
 def reading_chunks(text: str) -> list[str]:

@@ -4,17 +4,32 @@
 its words (title × 2, tags × 2, body × 1), a low-weight bigram clause per
 kanji/katakana run for recall, then a coverage bonus for posts containing
 more of the query's words (weighted by rarity).
+
+Then a minimum-should-match (`Ranking.min_match`, `enough_matched`): a
+post is a result only if it contains more than MIN_COVERAGE of the query's
+informative weight (each word weighted by its capped idf × its weight in the
+plan, verbs and adjectives at half; a kana or romaji chunk counts as one
+word, matched through its own words or its reading; a paraphrase matches
+for its word) or half of its nouns of two characters or more, and at least
+one word of two characters or more when the query has one. A one-character
+word, a reading fragment or a bigram run alone never makes a post a result;
+bigrams only add to the score of posts that are results. Then the query
+syntax: every "phrase" must occur, no -excluded word may.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from search.query.plan import READING_WEIGHT, QueryPlan, QueryTerm, ReadingGroup
+from search.index.analyzers import bigram_runs
+from search.query.plan import READING_WEIGHT, Phrase, QueryPlan, QueryTerm, ReadingGroup
 from search.query.snapshot import EMPTY, Snapshot
+from search.text.morph import SUFFIX_MARK
 
 
 K1 = 1.2
@@ -27,6 +42,33 @@ FIELD_BOOSTS = {"title": 2.0, "tags_text": 2.0, "body": 1.0}
 NGRAM_FIELDS = {"title_ngram": 2.0, "body_ngram": 1.0}
 NGRAM_BOOST = 0.3  # bigram recall scores below any word match
 COVERAGE_WEIGHT = 2.0
+# a result contains more than this share of the query's informative weight
+# (each word's idf, capped so that a word the blog lacks weighs as a rare one)
+MIN_COVERAGE = 0.5
+MAX_WORD_IDF = 5.0
+# ... or at least half of its nouns of two characters or more (and two of them)
+MIN_WORD_SHARE = 0.5
+# verbs and adjectives say less about the topic than nouns: half weight, not counted
+PREDICATE_POS = ("動詞", "形容詞")
+PREDICATE_SHARE = 0.5
+# a word this long also matches where all its bigrams occur (ディスクリプタ in
+# ディスクリプター); shorter ones would match inside other words (ローン in クローン)
+SPELLED_OUT_CHARS = 4
+ONE_CHAR_SHARE = 0.1  # a one-character word's share of its weight in choosing a snippet
+MIN_GROUP_SHARE = 0.5  # share of a kana chunk's reading a post must contain to match it
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Which parts of the ranking are on (older rankings stay selectable
+    for `bench/quality.py`'s comparisons in one run)."""
+
+    min_match: bool = True  # drop posts matching too little of the query (noise)
+    paraphrases: bool = True  # search the index's paraphrases of the query's verbs too
+
+
+CURRENT = Ranking()
+LEGACY = Ranking(min_match=False, paraphrases=False)  # the ranking before issue 14
 
 
 def bm25_idf(n: int, df: int) -> float:
@@ -67,19 +109,23 @@ def all_of(snapshot: Snapshot, fieldname: str, texts: Iterable[str]) -> tuple[np
 # --- scoring a query plan ------------------------------------------------------
 
 
-def score_plan(snapshot: Snapshot, plan: QueryPlan) -> np.ndarray:
-    """The score of every document for a plan (0 where nothing matched)."""
-    scores = np.zeros(snapshot.doc_count_all, np.float32)
-    coverage = np.zeros(snapshot.doc_count_all, np.float32)
+def score_plan(snapshot: Snapshot, plan: QueryPlan, ranking: Ranking = CURRENT) -> np.ndarray:
+    """The score of every document for a plan (0 where it is not a result)."""
+    n = snapshot.doc_count_all
+    scores = np.zeros(n, np.float32)
+    coverage = np.zeros(n, np.float32)
     total_idf = 0.0
+    matched: dict[str, np.ndarray] = {}  # term -> documents containing it
     for term in plan.terms:
-        docs = _add_word(snapshot, (term,), scores)
+        docs = matched[term.text] = _add_word(snapshot, (term,) + plan.expansions_of(term.text), scores)
         word_idf = _idf(snapshot, len(docs))
         coverage[docs] += word_idf * term.weight
         total_idf += word_idf * term.weight
     _add_runs(snapshot, plan.ngram_runs, scores)
+    group_shares = []
     for group in plan.readings:  # each counts as one more word of the query
-        group_scores = _reading_scores(snapshot, group)
+        group_scores, share, strong = _reading_scores(snapshot, group)
+        group_shares.append((share, strong))
         docs = np.flatnonzero(group_scores)
         scores += group_scores
         word_idf = _idf(snapshot, len(docs))
@@ -87,7 +133,116 @@ def score_plan(snapshot: Snapshot, plan: QueryPlan) -> np.ndarray:
         total_idf += word_idf
     if total_idf:
         scores *= 1.0 + COVERAGE_WEIGHT * coverage / total_idf
+    if ranking.min_match:
+        scores[~enough_matched(snapshot, plan, matched, group_shares)] = 0.0
+    for phrase in plan.phrases:
+        scores[~_mask(snapshot, phrase_docs(snapshot, phrase))] = 0.0
+    for phrase in plan.excluded:
+        scores[phrase_docs(snapshot, phrase)] = 0.0
     return scores
+
+
+def phrase_docs(snapshot: Snapshot, phrase: Phrase) -> np.ndarray:
+    """The documents whose title or body has the phrase's words next to
+    each other, in order (as many characters between them as in the query)."""
+    found: list[int] = []
+    for fieldname in ("title", "body"):
+        docs: np.ndarray | None = None
+        for term in phrase.terms:
+            d = snapshot.postings(fieldname, term)[0]
+            docs = d if docs is None else np.intersect1d(docs, d, assume_unique=True)
+        if docs is None or not len(docs):
+            continue
+        if len(phrase.terms) == 1:
+            found.extend(int(d) for d in docs)
+            continue
+        spans = [snapshot.char_spans(fieldname, term, docs) for term in phrase.terms]
+        found.extend(int(d) for d in docs if _in_sequence([s.get(int(d), []) for s in spans], phrase.gaps))
+    return np.unique(np.asarray(found, np.int64)).astype(np.int32)
+
+
+def _in_sequence(spans: list[list[tuple[int, int]]], gaps: tuple[int, ...]) -> bool:
+    """Whether one span of each list follows the previous one at its gap."""
+    ends = {end for _, end in spans[0]}
+    for following, gap in zip(spans[1:], gaps):
+        ends = {end for start, end in following if start - gap in ends}
+        if not ends:
+            return False
+    return True
+
+
+def _mask(snapshot: Snapshot, docs: np.ndarray) -> np.ndarray:
+    mask = np.zeros(snapshot.doc_count_all, bool)
+    mask[docs] = True
+    return mask
+
+
+def is_strong(text: str) -> bool:
+    """Whether a word may make a post a result on its own (two characters or more)."""
+    return len(text.lstrip(SUFFIX_MARK)) >= 2
+
+
+def enough_matched(snapshot: Snapshot, plan: QueryPlan, matched: dict[str, np.ndarray],
+                   group_shares: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The documents containing enough of the plan's informative words
+    (the minimum-should-match; see the module's docstring)."""
+    n = snapshot.doc_count_all
+    weight = np.zeros(n, np.float32)
+    strong = np.zeros(n, bool)
+    count = np.zeros(n, np.int32)  # strong words matched
+    words = 0
+    total = 0.0
+    any_strong = False
+    chunk_terms = {t.text for g in plan.readings for t in plan.terms if _in_chunk(t.surface, g.chunk)}
+    for term in plan.terms:
+        if term.text in chunk_terms:
+            continue  # counted with its chunk's reading below
+        docs = matched[term.text]
+        verb = term.pos.startswith(PREDICATE_POS)
+        w = min(_idf(snapshot, len(docs)), MAX_WORD_IDF) * term.weight * (PREDICATE_SHARE if verb else 1.0)
+        if len(term.text) >= SPELLED_OUT_CHARS:  # or all its bigrams (ディスクリプタ in ディスクリプター)
+            docs = np.union1d(docs, _spelled_out(snapshot, term.text))
+        weight[docs] += w
+        total += w
+        if is_strong(term.text) and term.weight >= 1.0:
+            any_strong = True
+            strong[docs] = True
+            if not verb:  # the count is of the things the query is about
+                count[docs] += 1
+                words += 1
+    for group, (share, group_strong) in zip(plan.readings, group_shares):
+        own = [t for t in plan.terms if t.text in chunk_terms and _in_chunk(t.surface, group.chunk)]
+        own_share = np.zeros(n, np.float32)
+        own_total = sum(_idf(snapshot, len(matched[t.text])) for t in own)
+        for t in own:
+            own_share[matched[t.text]] += _idf(snapshot, len(matched[t.text])) / max(own_total, 1e-9)
+        hit = (own_share >= MIN_GROUP_SHARE) | ((share >= MIN_GROUP_SHARE) & group_strong)
+        w = max([_idf(snapshot, len(matched[t.text])) for t in own] + [_idf(snapshot, int(hit.sum()))])
+        weight[hit] += w
+        total += w
+        count[hit] += 1
+        words += 1
+        any_strong = True
+        strong |= hit & (group_strong | (own_share >= MIN_GROUP_SHARE))
+    if not total:
+        return np.ones(n, bool)
+    ok = weight > MIN_COVERAGE * total + 1e-6  # more than half: both of two words
+    # or most of the words, whatever their rarity (GPU 不足 of GPU不足はいつ解消する)
+    ok |= (count >= 2) & (count >= MIN_WORD_SHARE * words)
+    return ok & strong if any_strong else ok
+
+
+def _spelled_out(snapshot: Snapshot, text: str) -> np.ndarray:
+    """Documents whose title or body has every bigram of a kanji/katakana word."""
+    found = [all_of(snapshot, fieldname, run)[0]
+             for run in bigram_runs(text)[:1] if len(run) and "".join(r[0] for r in run) + run[-1][-1] == text
+             for fieldname in NGRAM_FIELDS]
+    return np.unique(np.concatenate(found)) if found else EMPTY[0]
+
+
+def _in_chunk(surface: str, chunk: str) -> bool:
+    return bool(surface) and unicodedata.normalize("NFKC", surface).lower() in chunk.lower()
+
 
 def _add_word(snapshot: Snapshot, alternatives: Sequence[QueryTerm], scores: np.ndarray) -> np.ndarray:
     """Add the BM25F scores of one query word (or its alternatives) to
@@ -100,6 +255,10 @@ def _add_word(snapshot: Snapshot, alternatives: Sequence[QueryTerm], scores: np.
             matched.append(docs)
     return np.unique(np.concatenate(matched)) if matched else np.zeros(0, np.int32)
 
+def docs_with(snapshot: Snapshot, text: str) -> np.ndarray:
+    """The documents containing a word in any searched field."""
+    return np.unique(np.concatenate([snapshot.postings(f, text)[0] for f in FIELD_BOOSTS]))
+
 def _add_runs(snapshot: Snapshot, runs: Sequence[Sequence[str]], scores: np.ndarray) -> None:
     """Add the low-weight scores of the bigram view for kanji/katakana runs."""
     for run in runs:
@@ -110,19 +269,26 @@ def _add_runs(snapshot: Snapshot, runs: Sequence[Sequence[str]], scores: np.ndar
 def _idf(snapshot: Snapshot, df: int) -> float:
     return bm25_idf(snapshot.doc_count, df)
 
-def _reading_scores(snapshot: Snapshot, group: ReadingGroup) -> np.ndarray:
+def _reading_scores(snapshot: Snapshot, group: ReadingGroup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scores of the words a chunk is read as: an OR of every candidate,
     scaled down by the share of the reading's segments a post lacks,
-    then by READING_WEIGHT."""
-    scores = np.zeros(snapshot.doc_count_all, np.float32)
-    coverage = np.zeros(snapshot.doc_count_all, np.float32)
+    then by READING_WEIGHT; with that share (by idf) per document, and
+    whether a document contains a candidate of two characters or more."""
+    n = snapshot.doc_count_all
+    scores = np.zeros(n, np.float32)
+    coverage = np.zeros(n, np.float32)
+    strong = np.zeros(n, bool)
     total_idf = 0.0
     for segment in group.segments:
         docs = _add_word(snapshot, segment, scores)
+        for term in segment:
+            if is_strong(term.text):
+                strong[docs_with(snapshot, term.text)] = True
         word_idf = _idf(snapshot, len(docs))
         coverage[docs] += word_idf
         total_idf += word_idf
     _add_runs(snapshot, group.runs, scores)
+    share = coverage / total_idf if total_idf else coverage
     if total_idf:
-        scores *= (1.0 + COVERAGE_WEIGHT * coverage / total_idf) / (1.0 + COVERAGE_WEIGHT)
-    return READING_WEIGHT * scores
+        scores *= (1.0 + COVERAGE_WEIGHT * share) / (1.0 + COVERAGE_WEIGHT)
+    return READING_WEIGHT * scores, share, strong

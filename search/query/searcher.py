@@ -29,12 +29,13 @@ from whoosh.searching import Searcher as WhooshSearcher
 from search.errors import IndexUnreadableError, QueryError, SearchError
 from search.index.schema import build_id, date_value, index_version, open_index
 from search.query.hits import FACET_FIELDS, SearchResult, facets, make_hits
-from search.query.plan import QueryPlan, clean_text, plan_query, reading_chunks
-from search.query.rank import FIELD_BOOSTS, score_plan
+from search.query.paraphrase import ParaphraseTable, may_expand
+from search.query.plan import QueryPlan, clean_text, plan_query, reading_chunks, with_paraphrases
+from search.query.rank import CURRENT, FIELD_BOOSTS, Ranking, docs_with, score_plan
 from search.query.snapshot import Snapshot
 from search.query.segments import SegmentTables
 from search.query.spelling import did_you_mean
-from search.query.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, reading_table
+from search.query.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, read_vocabulary, reading_table
 from search.text.reading import ReadingTable
 
 MAX_PER_PAGE = 50
@@ -146,6 +147,7 @@ class Searcher:
         for fieldname in FACET_FIELDS:
             sc.keyword_pairs(fieldname)
         self.completions()  # and with it the reading table
+        self.paraphrases()
 
     def reading_table(self) -> ReadingTable:
         """Readings of this generation's words (built once, on first need)."""
@@ -164,16 +166,27 @@ class Searcher:
         text = clean_text(text)
         return SuggestResult(text, self.completions().suggest(text, limit))
 
-    def plan(self, text: str) -> QueryPlan:
-        """`plan_query` with this index's readings when the query needs them:
-        a kana chunk, or romaji the index does not have as typed (so ``AI``
-        or ``data`` never build the reading table)."""
+    def paraphrases(self) -> ParaphraseTable:
+        """Paraphrases of verbs in this generation's vocabulary (built once, on first need)."""
+        return self._snapshot.table(
+            "paraphrases", lambda snapshot: ParaphraseTable(read_vocabulary(snapshot)))
+
+    def plan(self, text: str, ranking: Ranking = CURRENT) -> QueryPlan:
+        """`plan_query` with this index's readings when the query needs them
+        (a kana chunk, or romaji the index does not have as typed, so ``AI``
+        or ``data`` never build the reading table), and the paraphrases of
+        its verbs (`search.query.paraphrase`)."""
         reader = self._searcher.reader()
+        plan = None
         for chunk in reading_chunks(clean_text(text)):
             word = chunk.lower()
             if not (chunk.isascii() and any((f, word) in reader for f in FIELD_BOOSTS)):
-                return plan_query(text, self.reading_table())
-        return plan_query(text)
+                plan = plan_query(text, self.reading_table())
+                break
+        plan = plan_query(text) if plan is None else plan
+        if ranking.paraphrases and any(may_expand(t.text, t.pos) for t in plan.terms):
+            plan = with_paraphrases(plan, self.paraphrases(), lambda term: docs_with(self._snapshot, term))
+        return plan
 
     def __enter__(self) -> "Searcher":
         return self
@@ -206,8 +219,10 @@ class Searcher:
         sort: str = "relevance",
         page: int = 1,
         per_page: int = 10,
+        ranking: Ranking = CURRENT,
     ) -> SearchResult:
-        """Ranked results for a reader's query. Never raises on `text`."""
+        """Ranked results for a reader's query. Never raises on `text`.
+        `ranking` selects an older ranking (for benchmarks)."""
         if sort not in ("relevance", "date"):
             raise QueryError(f"sort must be 'relevance' or 'date', not {sort!r}")
         if not 1 <= per_page <= MAX_PER_PAGE:
@@ -216,7 +231,7 @@ class Searcher:
             raise QueryError(
                 f"page must be at least 1 and page × per_page at most {MAX_RESULT_WINDOW}"
             )
-        plan = self.plan(text)
+        plan = self.plan(text, ranking)
         flt = filter_query(tags, category, author)
         result = SearchResult(plan.text, 0, page, per_page)
         if plan.empty and flt is None and date_from is None and date_to is None:
@@ -225,7 +240,7 @@ class Searcher:
         if plan.empty:
             scores = allowed.astype(np.float32)
         else:
-            scores = score_plan(self._snapshot, plan)
+            scores = score_plan(self._snapshot, plan, ranking)
             scores[~allowed] = 0.0
         matches = np.flatnonzero(scores > 0)
         result.total = len(matches)
