@@ -5,9 +5,11 @@ views, guards and error handlers registered, one shared searcher per worker.
 from __future__ import annotations
 
 from importlib import metadata
+from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
 
 from search.index.storage import require_read_only
 from web.views import api, health, pages, widget
@@ -19,6 +21,7 @@ from web.params import MAX_QUERY_CHARS
 from web.searching import SharedSearcher
 from web.security import register_security
 from web.settings import APP_SETTINGS, resolve
+from web.strings import Strings, load_overrides
 
 
 def _app_version() -> str:
@@ -42,6 +45,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    if app.config["TEMPLATES"]:  # the site's templates first, the built-in ones for the rest
+        app.jinja_loader = ChoiceLoader([FileSystemLoader(app.config["TEMPLATES"]),
+                                         FileSystemLoader(str(Path(app.root_path) / "templates"))])
+    strings = Strings(app.config["LANG"], load_overrides(app.config["STRINGS"]))
+    app.extensions["blogsearch_strings"] = strings
     app.extensions["blogsearch"] = SharedSearcher(app.config["INDEX"], app.config["CACHE_SIZE"])
 
     register_guards(app)
@@ -54,8 +62,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(widget.bp)
 
+    site = {"title": app.config["SITE_TITLE"], "url": app.config["SITE_URL"] or app.config["BASE_URL"],
+            "lang": app.config["LANG"], "stylesheet": app.config["STYLESHEET_URL"]}
+
     @app.context_processor
-    def limits() -> dict[str, Any]:
-        return {"max_query_chars": MAX_QUERY_CHARS}
+    def page_globals() -> dict[str, Any]:
+        return {"max_query_chars": MAX_QUERY_CHARS, "t": strings, "site": site}
 
     return app
