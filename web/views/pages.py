@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -96,6 +97,15 @@ def pagination(result: dict[str, Any], page_url: Callable[[int], str]) -> dict[s
 def home() -> ResponseReturnValue:
     tags = tags_data()["tags"][:HOME_TAGS]
     return render_template("home.html", params=SearchParams(), tags=tags)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for /favicon.ico whatever the page links: the same icon, not a 404."""
+    icon = Path(current_app.static_folder or "", "favicon.svg").read_bytes()
+    response = current_app.response_class(icon, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/search")
