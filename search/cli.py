@@ -395,8 +395,9 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
 def _print_blog_duplicates(result: BlogDuplicates) -> None:
     from search.editorial.duplicates import TEMPLATE_POSTS
 
-    print(f"{result.posts} posts checked: {result.with_repeats} repeat paragraphs of their own, "
-          f"{result.with_shared} share paragraphs with other posts")
+    print(f"{_plural(result.posts, 'post')} checked: {result.with_repeats:,} "
+          f"{'repeats paragraphs of its' if result.with_repeats == 1 else 'repeat paragraphs of their'} own, "
+          f"{result.with_shared:,} {'shares' if result.with_shared == 1 else 'share'} paragraphs with other posts")
     if result.worst:
         print(f"\ncharacters repeated in the post, and shared with other posts (passages in more "
               f"than {TEMPLATE_POSTS} posts are templates, not counted)\n{'repeated':>9} {'shared':>7}  post")
@@ -404,15 +405,23 @@ def _print_blog_duplicates(result: BlogDuplicates) -> None:
         print(f"{line.repeated_chars:>9,} {line.shared_chars:>7,}  {line.slug}  {line.title}")
 
 
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
 def _print_duplicates(result: DuplicateReport, name: str) -> None:
-    print(f"{name}: {len(result.repeated)} repeated paragraphs ({result.repeated_chars:,} characters), "
-          f"{len(result.shared)} passages shared with other posts")
+    """Paragraphs numbered from 1 and characters counted from 1, as the editor page shows
+    them (the JSON keeps the library's 0-based `paragraph` and `[start:end]` offsets)."""
+    print(f"{name}: {_plural(len(result.repeated), 'repeated paragraph')} "
+          f"({_plural(result.repeated_chars, 'character')}), "
+          f"{_plural(len(result.shared), 'passage')} shared with other posts")
     for r in result.repeated:
-        print(f"  ¶{r.second.paragraph} [{r.second.start}:{r.second.end}] repeats "
-              f"¶{r.first.paragraph} [{r.first.start}:{r.first.end}] ({r.kind}, {r.similarity:.2f}): {r.excerpt}")
+        print(f"  ¶{r.second.paragraph + 1} (characters {r.second.start + 1}–{r.second.end}) repeats "
+              f"¶{r.first.paragraph + 1} (characters {r.first.start + 1}–{r.first.end}) "
+              f"({r.kind}, {r.similarity:.2f}): {r.excerpt}")
     for r in result.shared:
-        print(f"  ¶{r.second.paragraph} [{r.second.start}:{r.second.end}] is in {r.first.slug} "
-              f"¶{r.first.paragraph} ({r.kind}, {r.posts} posts): {r.excerpt}")
+        print(f"  ¶{r.second.paragraph + 1} (characters {r.second.start + 1}–{r.second.end}) is in "
+              f"{r.first.slug} ¶{r.first.paragraph + 1} ({r.kind}, {_plural(r.posts, 'post')}): {r.excerpt}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -510,3 +510,16 @@ def test_report_access_needs_the_editors_password_when_set(index_dir: Path, log_
     assert client.get("/editor/report", headers={"Authorization": f"Basic {right}"}).status_code == 200
     assert client.get("/editor").status_code == 200  # only the report holds what readers searched
     assert client.get("/search?q=AI").status_code == 200
+
+
+def test_front_matter_pasted_into_the_body_is_read(client: FlaskClient) -> None:
+    markdown = ("---\ntitle: PostgreSQLのバックアップを自動化する\ntags: [データベース, 運用]\n"
+                "categories: 技術解説\n---\n\n" + DRAFT_BODY)
+    page = client.post("/editor", data={"title": "", "body": markdown, "tags": ""}).get_data(as_text=True)
+    assert "下書き「PostgreSQLのバックアップを自動化する」の関連記事" in page
+    assert "（無題）" not in page
+    terms = page.split('class="key-terms"')[1].split("</p>")[0]
+    assert "title" not in terms and "tags" not in terms and "categories" not in terms
+    # a title typed in the form wins over the pasted one
+    page = client.post("/editor", data={"title": "手で付けた題", "body": markdown}).get_data(as_text=True)
+    assert "下書き「手で付けた題」の関連記事" in page

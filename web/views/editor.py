@@ -255,11 +255,27 @@ def editor_draft() -> ResponseReturnValue:
         page = render_template("editor.html", form=form, result=None,
                                message="本文を入力してください。")
         return no_store((page, 400))
-    data = _draft_reports(form["title"].strip(), form["body"], split_tags(form["tags"]), [], limit)
+    title, body, tags, categories = _pasted_front_matter(form["title"].strip(), form["body"],
+                                                         split_tags(form["tags"]))
+    data = _draft_reports(title, body, tags, categories, limit)
     return no_store(render_template(
         "editor.html", form=form, source={"kind": "draft", "title": data["title"]},
         result={**data, "related": _with_posts(data["related"])},
     ))
+
+
+def _pasted_front_matter(title: str, body: str, tags: list[str]
+                         ) -> tuple[str, str, list[str], list[str]]:
+    """A whole Markdown file pasted into the body: its front matter gives the title
+    (unless the form has one), tags and categories, as `POST /api/related` reads it."""
+    if not re.match(r"\ufeff?---[ \t]*\r?\n", body):
+        return title, body, tags, []
+    try:
+        draft = parse_draft(body)  # DraftTooLarge: 413 (web.errors)
+    except PostError:
+        return title, body, tags, []  # not front matter after all: the text as it is
+    merged = list(dict.fromkeys([*tags, *draft.tags]))[:MAX_TAGS]
+    return title or draft.title, draft.body, merged, list(draft.categories)
 
 
 @pages_bp.get("/editor/report")
