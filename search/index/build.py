@@ -71,6 +71,7 @@ class IndexReport:
     unchanged: int = 0
     deleted: int = 0
     skipped: int = 0  # unpublished
+    skipped_files: list[str] = field(default_factory=list)  # their paths, relative to the posts folder
     errors: list[PostError] = field(default_factory=list)
     seconds: float = 0.0
     total: int = 0  # posts in the index afterwards
@@ -291,6 +292,7 @@ def _accept(
         result = next(results)
         if result is None:
             report.skipped += 1
+            report.skipped_files.append(file.relpath)
             continue
         duplicate = owners.claim(file)
         if isinstance(result, PostError):
