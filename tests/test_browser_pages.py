@@ -198,5 +198,5 @@ def test_the_report_draws_its_chart_without_script(tabs: Any, server: Server) ->
     tab.page.goto(f"{server.url}/editor/report?since=2026-11-20&until=2026-12-03")
     assert tab.page.locator("svg.chart rect.bar").count() == 14
     assert tab.page.locator("table.zero-results a", has_text="ぺんぎん").count() == 1
-    assert "（時刻は Asia/Tokyo）" in tab.page.locator("[role=status]").inner_text()
+    assert tab.page.locator("p.timezone").inner_text() == "（時刻は Asia/Tokyo）"
     screenshot(tab.page, "report.png")
