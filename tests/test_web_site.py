@@ -146,3 +146,15 @@ def test_author_and_dates_on_the_page(client: FlaskClient) -> None:
 def test_filters_come_before_the_results_in_the_page(client: FlaskClient) -> None:
     page = html(client, "/search?q=AI")
     assert page.index('<details class="facets" open>') < page.index('<section class="results"')
+
+
+def test_editor_pages_come_from_the_catalogue_too(index_dir: Path, tmp_path: Path) -> None:
+    client = make_client(index_dir, LANG="en", QUERY_LOG=str(tmp_path / "log"))
+    client.get("/search?q=Kubernetes&s=1")
+    editor = html(client, "/editor?slug=postgresql-backup")
+    assert "<h1>Editor tools</h1>" in editor and "Posts related to “" in editor
+    assert not re.search(r"[\u3040-\u30ff]", editor.split("<main")[1].split('class="editor-result"')[0])
+    report = html(client, "/editor/report")
+    assert "<h1>Search log report</h1>" in report and "(times in Asia/Tokyo)" in report
+    assert "Searches per day and the share that found nothing" in report
+    assert "検索" not in report.split("<main")[1].replace("Kubernetes", "")

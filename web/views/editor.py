@@ -253,7 +253,7 @@ def editor_draft() -> ResponseReturnValue:
             "tags": request.form.get("tags", "")}
     if not form["body"].strip():
         page = render_template("editor.html", form=form, result=None,
-                               message="本文を入力してください。")
+                               message=current_app.extensions["blogsearch_strings"]("editor.body_required"))
         return no_store((page, 400))
     title, body, tags, categories = _pasted_front_matter(form["title"].strip(), form["body"],
                                                          split_tags(form["tags"]))
