@@ -650,3 +650,14 @@ def test_enter_and_a_click_log_the_search_and_the_opened_result(tab: Tab, site: 
     assert tab.asked("searched") == ["サーバー"]  # at once, without waiting for the pause
     query = parse_qs(urlsplit(opened.value.url).query)
     assert query == {"q": ["サーバー"], "slug": [SERVER_POST], "rank": ["1"]}
+
+
+def test_enter_before_the_results_came_still_logs_the_search(tab: Tab, site: Site) -> None:
+    tab.open()
+    tab.input.click()
+    with tab.page.expect_request(lambda r: urlsplit(r.url).path == "/api/searched") as logged:
+        with tab.page.expect_navigation():
+            tab.page.keyboard.type("量子ビット")
+            tab.page.keyboard.press("Enter")  # within the debounce: nothing shown yet
+    assert parse_qs(urlsplit(logged.value.url).query)["q"] == ["量子ビット"]
+    assert tab.page.url == search_page(site, "量子ビット")  # the page itself logs nothing (no s=1)

@@ -259,8 +259,8 @@
 
     // The search the reader settled on (a pause, Enter, a click) goes to the
     // search log once; an opened result too. Nothing about the reader is sent.
-    _settled(option) {
-      const q = this._shown;
+    _settled(option, query) {
+      const q = query || this._shown;
       if (!q) return;
       const key = JSON.stringify([q, this._tags]);
       if (this._logged !== key) {
@@ -304,7 +304,7 @@
             this._activate(this._options[this._active]);
           } else if (q) {
             e.preventDefault();
-            if (q === this._shown) this._settled(null);
+            this._settled(null, q);  // even before its results came: the search page does not log it
             location.assign(this._url("search", { q, tag: this._tags }));
           }
           break;
