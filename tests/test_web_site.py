@@ -132,7 +132,8 @@ def test_error_pages_speak_japanese_only(client: FlaskClient, url: str, expected
 def test_favicon_is_served(client: FlaskClient) -> None:
     response = client.get("/favicon.ico")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
-    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html(client, "/")
+    assert '<link rel="icon" href="/favicon.ico" type="image/svg+xml">' in html(client, "/")
+    assert response.get_data(as_text=True).startswith("<svg ")
 
 
 def test_author_and_dates_on_the_page(client: FlaskClient) -> None:
