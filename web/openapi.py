@@ -166,10 +166,12 @@ SPEC: dict[str, Any] = {
                 "parameters": [
                     _query("q", "The query whose result was opened.", _text(maxLength=MAX_QUERY_CHARS)),
                     _query("slug", "The opened post's slug.", _text(maxLength=200)),
-                    _query("rank", "Its place in the results, from 1.", {"type": "integer", "minimum": 1}),
+                    _query("rank", "Its place in the results, from 1.",
+                           {"type": "integer", "minimum": 1, "maximum": 1000}),
                 ],
                 "responses": {"204": {"description": "Logged (or ignored)."},
-                              **_errors("query_too_long", cacheable=False, method="Only POST is allowed.")},
+                              **_errors("query_too_long", "value_too_long", "invalid_rank",
+                                        cacheable=False, method="Only POST is allowed.")},
             }
         },
         "/api/suggest": {

@@ -17,6 +17,8 @@ from web.openapi import openapi_spec
 from web.params import MAX_QUERY_CHARS, int_param, parse_search_params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_SLUG_CHARS = 200
+MAX_RANK = 1000  # the result window
 
 
 @bp.get("/search")
@@ -41,10 +43,12 @@ def opened() -> ResponseReturnValue:
     """A reader opened result `slug` (at `rank`) of search `q`: logged for the click-through rate.
     Nothing about the reader is recorded; a slug that is not indexed is ignored."""
     params = parse_search_params({"q": request.args.get("q", "")})
-    slug = " ".join(request.args.get("slug", "").split())[:200]
-    rank = request.args.get("rank", "").strip()
+    slug = " ".join(request.args.get("slug", "").split())
+    if len(slug) > MAX_SLUG_CHARS:
+        raise ApiError(400, "value_too_long", f"slug may be at most {MAX_SLUG_CHARS} characters")
+    rank = int_param(request.args, "rank", 0, high=MAX_RANK)
     if params.q and slug and post_data(slug) is not None:
-        record_open(params.q, slug, int(rank) if rank.isdigit() and len(rank) < 5 else None)
+        record_open(params.q, slug, rank or None)
     return "", 204
 
 
