@@ -14,8 +14,9 @@ import os
 import re
 import sys
 import unicodedata
-from datetime import date
-from typing import TYPE_CHECKING, Any, Callable, Iterable, NoReturn, Sequence, TypeVar
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NoReturn, Sequence, TypeVar
+from zoneinfo import ZoneInfo
 
 from search.errors import Invalid, SearchError
 from search.ingest.jekyll import CONFIG_FILE, config_files, read_config
@@ -178,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", type=checked(check_seconds), default=env_default("INDEX_WAIT", 30.0),
                    metavar="SECONDS", help="wait this long for another index run on the same index "
                                            "(env BLOGSEARCH_INDEX_WAIT, default 30)")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="name every skipped post file with the reason (the summary names a few)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("check", help="compare the index with the posts: missing, extra, stale")
@@ -188,14 +191,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("query", help="search the index")
-    p.add_argument("text", type=argv_text, help="what to search for (one argument; may contain spaces)")
+    p = sub.add_parser("query", help="search the index (the filters and sorts of /api/search)")
+    p.add_argument("text", type=argv_text, help="what to search for (one argument; may contain spaces; "
+                                                "'' lists the posts matching the filters, newest first)")
     add_index_option(p)
     p.add_argument("--tag", action="append", default=[], type=argv_text,
-                   help="only posts with this tag (repeatable)")
+                   help="only posts with this tag (repeatable: all must match)")
+    p.add_argument("--category", type=argv_text, help="only posts in this category")
+    p.add_argument("--author", type=argv_text, help="only posts by this author")
+    p.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD",
+                   help="only posts on or after this day (in --timezone)")
+    p.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD",
+                   help="only posts on or before this day (inclusive, in --timezone)")
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance",
+                   help="relevance (default) or date (newest first)")
+    add_timezone_option(p, "time zone of --from and --to (the blog's)")
     p.add_argument("--limit", type=checked(whole_number(1)), default=10,
                    help="results per page (default 10, at most 50)")
-    p.add_argument("--page", type=checked(whole_number(1)), default=1)
+    p.add_argument("--page", type=checked(whole_number(1)), default=1,
+                   help="page of results to show (default 1; page × limit at most 1000)")
     p.add_argument("--json", action="store_true", help="print the JSON the web API returns")
     p.set_defaults(func=cmd_query)
 
@@ -240,22 +254,56 @@ def add_editor_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_report)
 
 
-def _progress(items: Iterable[Any], total: int) -> Iterable[Any]:
-    from tqdm import tqdm
+class _Progress:
+    """The index command's progress bar: posts read, then the writing phase.
 
-    # disable=None: shown only when stderr is a terminal
-    return tqdm(items, total=total, unit="post", disable=None, file=sys.stderr)
+    A post counts when it is read (before the builder takes it: the builder
+    stops asking after the last file, so a count made on the next request
+    never came and the bar sat at 202/203); once all are read the bar says
+    the index is being written, and `done` closes it when the build returns."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, items: Iterable[Any], total: int) -> Iterator[Any]:
+        from tqdm import tqdm
+
+        # disable=None: shown only when stderr is a terminal
+        self.bar = tqdm(total=total, unit="post", desc="reading posts", disable=None, file=sys.stderr)
+        return self._count(items, total)
+
+    def _count(self, items: Iterable[Any], total: int) -> Iterator[Any]:
+        for item in items:
+            self.bar.update(1)
+            if self.bar.n >= total:
+                self.writing()
+            yield item
+        self.writing()
+
+    def writing(self) -> None:
+        if self.bar is not None and self.bar.desc != "writing the index":
+            self.bar.set_description("writing the index")
+            self.bar.refresh()
+
+    def done(self) -> None:
+        if self.bar is not None:
+            self.bar.set_description("done")
+            self.bar.close()
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     from search.index.build import build_index
 
     config = site_config(args)
+    progress = _Progress()
     try:
-        report = build_index(
-            args.posts, args.index, config, rebuild=args.rebuild, procs=args.procs,
-            progress=_progress, wait=args.wait,
-        )
+        try:
+            report = build_index(
+                args.posts, args.index, config, rebuild=args.rebuild, procs=args.procs,
+                progress=progress, wait=args.wait,
+            )
+        finally:
+            progress.done()
     except OSError as e:
         # e.g. a full disk: the index is still the last complete one
         print(f"blogsearch: cannot write the index in {args.index}: {e.strerror or e}; "
@@ -269,8 +317,26 @@ def cmd_index(args: argparse.Namespace) -> int:
               f"every post was indexed again with the new ones", file=sys.stderr)
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
+    _print_skipped(report.skipped_files, args.verbose)
     print(report.summary())
     return 1 if report.errors else 0
+
+
+SKIPPED_NAMED = 5  # skipped files named without --verbose
+
+
+SKIP_REASONS = {"unpublished": "published: false", "hidden": "search: false",
+                "future": "dated in the future"}
+
+
+def _print_skipped(files: list[tuple[str, str]], verbose: bool) -> None:
+    """The post files left out of the index, and why."""
+    shown = files if verbose else files[:SKIPPED_NAMED]
+    for path, reason in shown:
+        print(f"skipped: {path} ({SKIP_REASONS.get(reason, reason)})", file=sys.stderr)
+    if len(files) > len(shown):
+        print(f"skipped: {len(files) - len(shown)} more posts (--verbose names them)",
+              file=sys.stderr)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -304,8 +370,16 @@ def _plain(snippet_html: str, tty: bool) -> str:
 def cmd_query(args: argparse.Namespace) -> int:
     from search.query.searcher import Searcher
 
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise Invalid(f"query: --from {args.date_from} is after --to {args.date_to}")
+    zone = ZoneInfo(args.timezone)
+    date_from = datetime.combine(args.date_from, time.min, zone) if args.date_from else None
+    date_to = (datetime.combine(args.date_to + timedelta(days=1), time.min, zone) - timedelta(microseconds=1)
+               if args.date_to else None)  # --to includes the whole day, as /api/search's `to`
     with Searcher(args.index) as searcher:
-        result = searcher.search(args.text, tags=args.tag, page=args.page, per_page=args.limit)
+        result = searcher.search(args.text, tags=args.tag, category=args.category, author=args.author,
+                                 date_from=date_from, date_to=date_to, sort=args.sort,
+                                 page=args.page, per_page=args.limit)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -441,8 +515,9 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
 def _print_blog_duplicates(result: BlogDuplicates) -> None:
     from search.editorial.duplicates import TEMPLATE_POSTS
 
-    print(f"{result.posts} posts checked: {result.with_repeats} repeat paragraphs of their own, "
-          f"{result.with_shared} share paragraphs with other posts")
+    print(f"{_plural(result.posts, 'post')} checked: {result.with_repeats:,} "
+          f"{'repeats paragraphs of its' if result.with_repeats == 1 else 'repeat paragraphs of their'} own, "
+          f"{result.with_shared:,} {'shares' if result.with_shared == 1 else 'share'} paragraphs with other posts")
     if result.worst:
         print(f"\ncharacters repeated in the post, and shared with other posts (passages in more "
               f"than {TEMPLATE_POSTS} posts are templates, not counted)\n{'repeated':>9} {'shared':>7}  post")
@@ -450,15 +525,23 @@ def _print_blog_duplicates(result: BlogDuplicates) -> None:
         print(f"{line.repeated_chars:>9,} {line.shared_chars:>7,}  {line.slug}  {line.title}")
 
 
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
+
+
 def _print_duplicates(result: DuplicateReport, name: str) -> None:
-    print(f"{name}: {len(result.repeated)} repeated paragraphs ({result.repeated_chars:,} characters), "
-          f"{len(result.shared)} passages shared with other posts")
+    """Paragraphs numbered from 1 and characters counted from 1, as the editor page shows
+    them (the JSON keeps the library's 0-based `paragraph` and `[start:end]` offsets)."""
+    print(f"{name}: {_plural(len(result.repeated), 'repeated paragraph')} "
+          f"({_plural(result.repeated_chars, 'character')}), "
+          f"{_plural(len(result.shared), 'passage')} shared with other posts")
     for r in result.repeated:
-        print(f"  ¶{r.second.paragraph} [{r.second.start}:{r.second.end}] repeats "
-              f"¶{r.first.paragraph} [{r.first.start}:{r.first.end}] ({r.kind}, {r.similarity:.2f}): {r.excerpt}")
+        print(f"  ¶{r.second.paragraph + 1} (characters {r.second.start + 1}–{r.second.end}) repeats "
+              f"¶{r.first.paragraph + 1} (characters {r.first.start + 1}–{r.first.end}) "
+              f"({r.kind}, {r.similarity:.2f}): {r.excerpt}")
     for r in result.shared:
-        print(f"  ¶{r.second.paragraph} [{r.second.start}:{r.second.end}] is in {r.first.slug} "
-              f"¶{r.first.paragraph} ({r.kind}, {r.posts} posts): {r.excerpt}")
+        print(f"  ¶{r.second.paragraph + 1} (characters {r.second.start + 1}–{r.second.end}) is in "
+              f"{r.first.slug} ¶{r.first.paragraph + 1} ({r.kind}, {_plural(r.posts, 'post')}): {r.excerpt}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -65,10 +65,11 @@ document.addEventListener("securitypolicyviolation",
 class Tab:
     """A browser tab on the blog, recording what the page asks blogsearch."""
 
-    def __init__(self, browser: Any, site: Site, color_scheme: str) -> None:
+    def __init__(self, browser: Any, site: Site, color_scheme: str,
+                 viewport: dict[str, int] | None = None) -> None:
         self.site = site
         self.context = browser.new_context(locale="ja-JP", color_scheme=color_scheme,
-                                           viewport={"width": 960, "height": 600})
+                                           viewport=viewport or {"width": 960, "height": 600})
         self.context.set_default_timeout(10_000)
         self.page = page = self.context.new_page()
         self.requests: list[str] = []
@@ -162,8 +163,8 @@ class Tab:
 def tabs(browser: Any, site: Site) -> Iterator[Callable[..., Tab]]:
     opened: list[Tab] = []
 
-    def new_tab(color_scheme: str = "light") -> Tab:
-        opened.append(Tab(browser, site, color_scheme))
+    def new_tab(color_scheme: str = "light", viewport: dict[str, int] | None = None) -> Tab:
+        opened.append(Tab(browser, site, color_scheme, viewport))
         return opened[-1]
 
     yield new_tab
@@ -560,3 +561,110 @@ def test_two_boxes_on_one_page_work_apart(tab: Tab) -> None:
     tab.page.keyboard.type("Rust")
     expect(boxes.nth(1).locator(".hit").first).to_contain_text("Rust")
     expect(boxes.nth(0).locator(".panel")).to_be_hidden()
+
+
+# --- issue 16: width, clamp, tag chips, logging what the reader settled on -------------
+
+
+def _rect(locator: Any) -> dict[str, float]:
+    box = locator.bounding_box()
+    assert box is not None
+    return box
+
+
+def test_the_panel_is_wider_than_a_narrow_input_and_stays_in_view(tab: Tab) -> None:
+    tab.open()  # the box sits at the right end of the blog's header
+    tab.type("サーバー")
+    expect(tab.hits).to_have_count(4)
+    panel, box = _rect(tab.panel), _rect(tab.input)
+    assert panel["width"] >= 448 > box["width"]
+    assert panel["x"] >= 8 - 0.5 and panel["x"] + panel["width"] <= 960 - 8 + 0.5  # within the viewport
+    assert panel["y"] >= box["y"] + box["height"]
+
+
+def test_on_a_phone_the_panel_is_a_full_width_sheet(tabs: Callable[..., Tab]) -> None:
+    tab = tabs(viewport={"width": 375, "height": 700})
+    tab.open()
+    tab.type("サーバー")
+    expect(tab.hits).to_have_count(4)
+    width = tab.page.evaluate("document.documentElement.clientWidth")
+    panel, box = _rect(tab.panel), _rect(tab.input)
+    assert (round(panel["x"]), round(panel["width"])) == (0, width)
+    assert abs(panel["y"] - (box["y"] + box["height"] + 4)) <= 1  # right under the input
+    assert tab.style(tab.panel, "position") == "fixed"
+
+
+def test_a_cut_snippet_ends_in_its_own_plain_ellipsis(tab: Tab) -> None:
+    tab.open()
+    tab.type("サーバー")
+    expect(tab.hits).to_have_count(4)
+    snippets = tab.page.locator("blogsearch-box .snippet")
+    cut = tab.page.locator("blogsearch-box .snippet.cut")
+    assert cut.count() >= 1  # the long snippets are cut at three lines
+    for i in range(snippets.count()):
+        s = snippets.nth(i)
+        clamp = s.evaluate("(e) => getComputedStyle(e).webkitLineClamp")
+        assert clamp in ("none", ""), clamp  # no line-clamp: its "…" took the style of a cut <mark>
+        overflows = s.evaluate("(e) => e.scrollHeight > e.clientHeight + 1")
+        assert overflows == ("cut" in (s.get_attribute("class") or ""))
+    after = cut.first.evaluate("(e) => { const s = getComputedStyle(e, '::after'); "
+                               "return [s.content, s.color, s.backgroundImage]; }")
+    mark_bg = tab.style(tab.page.locator("blogsearch-box .snippet mark").first, "backgroundColor")
+    assert after[0] == '"…"' and mark_bg not in after[2] and after[1] != mark_bg
+    lines = cut.first.evaluate("(e) => Math.round(e.clientHeight / parseFloat(getComputedStyle(e).lineHeight))")
+    assert lines == 3
+
+
+def test_tag_chips_narrow_the_results(tab: Tab, site: Site) -> None:
+    tab.open()
+    tab.type("サーバー")
+    expect(tab.hits).to_have_count(4)
+    chips = tab.page.locator("blogsearch-box .chips button")
+    expect(chips.first).to_be_visible()
+    chip = tab.page.locator("blogsearch-box .chips button", has_text="#運用")
+    chip.click()
+    expect(tab.hits).to_have_count(2)
+    expect(tab.page.locator("blogsearch-box .chips button[aria-pressed=true]")).to_have_text("#運用")
+    last = [u for u in tab.requests if urlsplit(u).path == "/api/search"][-1]
+    assert parse_qs(urlsplit(last).query)["tag"] == ["運用"]
+    expect(tab.all_results).to_have_attribute("href", search_page(site, "サーバー") + "&tag=" + quote("運用"))
+    chip.click()  # and off again
+    expect(tab.hits).to_have_count(4)
+
+
+def test_a_search_is_logged_once_when_the_reader_pauses_not_per_keystroke(tab: Tab) -> None:
+    tab.open()
+    tab.input.click()
+    for ch in "ファイル":  # slower than the debounce: a request per keystroke...
+        tab.page.keyboard.type(ch)
+        tab.page.wait_for_timeout(300)
+    expect(tab.hits.first).to_be_visible()
+    assert len(tab.asked("search")) >= 2
+    assert tab.asked("searched") == []  # ...but not yet a search in the log
+    tab.page.wait_for_timeout(1900)  # the reader pauses
+    assert tab.asked("searched") == ["ファイル"]
+    tab.page.wait_for_timeout(1900)
+    assert tab.asked("searched") == ["ファイル"]  # once
+
+
+def test_enter_and_a_click_log_the_search_and_the_opened_result(tab: Tab, site: Site) -> None:
+    tab.open()
+    tab.type("サーバー")
+    expect(tab.hits).to_have_count(4)
+    with tab.page.expect_request(lambda r: urlsplit(r.url).path == "/api/opened") as opened:
+        with tab.page.expect_navigation():
+            tab.hits.first.click()
+    assert tab.asked("searched") == ["サーバー"]  # at once, without waiting for the pause
+    query = parse_qs(urlsplit(opened.value.url).query)
+    assert query == {"q": ["サーバー"], "slug": [SERVER_POST], "rank": ["1"]}
+
+
+def test_enter_before_the_results_came_still_logs_the_search(tab: Tab, site: Site) -> None:
+    tab.open()
+    tab.input.click()
+    with tab.page.expect_request(lambda r: urlsplit(r.url).path == "/api/searched") as logged:
+        with tab.page.expect_navigation():
+            tab.page.keyboard.type("量子ビット")
+            tab.page.keyboard.press("Enter")  # within the debounce: nothing shown yet
+    assert parse_qs(urlsplit(logged.value.url).query)["q"] == ["量子ビット"]
+    assert tab.page.url == search_page(site, "量子ビット")  # the page itself logs nothing (no s=1)

@@ -83,3 +83,100 @@ def test_readme_documents_every_command() -> None:
     commands = build_parser()._subparsers._group_actions[0].choices  # noqa: SLF001
     for name in commands:
         assert f"blogsearch {name}" in readme, name
+
+
+# --- issue 16: query filters and sorts, skipped files named, the progress bar's phases ----------
+
+
+def test_query_filters_and_sorts_like_the_api(index_dir: Path, capsys) -> None:
+    def slugs(*args: str) -> list[str]:
+        assert main(["query", *args, "--index", str(index_dir), "--json", "--limit", "50"]) == 0
+        return [h["slug"] for h in json.loads(capsys.readouterr().out)["hits"]]
+
+    everything = slugs("サーバー")
+    assert len(everything) >= 3
+    assert slugs("サーバー", "--category", "運用ノウハウ") == ["server-operations-guide", "disk-usage-du-df"]
+    by_date = slugs("サーバー", "--sort", "date")
+    assert sorted(by_date) == sorted(everything) and by_date != everything
+    assert set(slugs("", "--author", "山本 拓也")) == {"rust-speedup", "linux-file-permissions",
+                                                     "postgresql-index-design", "kubernetes-deploy"}
+    # --from/--to are whole days in the blog's time zone: 2025-04-10T23:45+09:00 is on the 10th
+    assert slugs("", "--from", "2025-04-10", "--to", "2025-04-10") == ["kubernetes-deploy"]
+    assert slugs("", "--from", "2025-04-11", "--to", "2025-04-11") == []
+
+
+def test_query_bad_filters_are_one_line_and_exit_2(index_dir: Path, capsys) -> None:
+    assert main(["query", "AI", "--index", str(index_dir), "--from", "2025-02-01", "--to", "2025-01-01"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "blogsearch: query: --from 2025-02-01 is after --to 2025-01-01"
+    proc = subprocess.run([sys.executable, "-m", "search.cli", "query", "AI", "--sort", "popular"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "popular" in proc.stderr
+
+
+def test_query_help_describes_every_option() -> None:
+    out = subprocess.run([sys.executable, "-m", "search.cli", "query", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    text = " ".join(out.split())
+    for option, help_text in [("--sort {relevance,date}", "relevance (default) or date"),
+                              ("--category CATEGORY", "only posts in this category"),
+                              ("--author AUTHOR", "only posts by this author"),
+                              ("--from YYYY-MM-DD", "only posts on or after this day"),
+                              ("--to YYYY-MM-DD", "only posts on or before this day"),
+                              ("--page PAGE", "page of results to show")]:
+        assert f"{option} {help_text}" in text, option
+
+
+def test_skipped_files_are_named_with_the_reason(posts_copy: Path, tmp_path: Path, capsys) -> None:
+    assert main(["index", "--posts", str(posts_copy), "--index", str(tmp_path / "ix"), "--procs", "1"]) == 0
+    err = capsys.readouterr().err
+    skipped = [l for l in err.splitlines() if l.startswith("skipped:")]
+    assert len(skipped) == 1 and skipped[0].endswith(".md (published: false)")
+    for i in range(7):
+        (posts_copy / f"2025-02-0{i + 1}-draft-{i}.md").write_text(
+            f"---\ntitle: 下書き{i}\npublished: false\n---\n\n未公開の下書きです。\n", encoding="utf-8")
+    assert main(["index", "--posts", str(posts_copy), "--index", str(tmp_path / "ix2"), "--procs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert len([l for l in err.splitlines() if l.endswith("(published: false)")]) == 5
+    assert "skipped: 3 more posts (--verbose names them)" in err
+    (posts_copy / "2099-01-01-someday.md").write_text(
+        "---\ntitle: 未来の記事\n---\n\nまだ公開されていません。\n", encoding="utf-8")
+    (posts_copy / "2025-03-01-hidden.md").write_text(
+        "---\ntitle: 検索に出さない記事\nsearch: false\n---\n\n検索から外します。\n", encoding="utf-8")
+    assert main(["index", "--posts", str(posts_copy), "--index", str(tmp_path / "ix3"), "--procs", "1",
+                 "--verbose"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len([l for l in err if l.endswith("(published: false)")]) == 8
+    assert "skipped: 2099-01-01-someday.md (dated in the future)" in err
+    assert "skipped: 2025-03-01-hidden.md (search: false)" in err
+
+
+def test_progress_reaches_the_end_then_shows_the_writing_phase(tmp_path: Path) -> None:
+    from search.cli import _Progress
+
+    class Bar:  # records what tqdm would show
+        def __init__(self) -> None:
+            self.n, self.desc, self.shown = 0, "reading posts", []
+
+        def update(self, k: int) -> None:
+            self.n += k
+            self.shown.append((self.n, self.desc))
+
+        def set_description(self, desc: str) -> None:
+            self.desc = desc
+            self.shown.append((self.n, desc))
+
+        def refresh(self) -> None:
+            pass
+
+        def close(self) -> None:
+            self.shown.append((self.n, "closed"))
+
+    progress = _Progress()
+    items = progress(iter(["a", "b", None]), 3)  # the last file is an unpublished post
+    progress.bar = bar = Bar()
+    taken = [next(items) for _ in range(3)]  # the builder takes three and never asks again
+    assert taken == ["a", "b", None]
+    assert bar.shown[-1] == (3, "writing the index")  # 3/3, not stuck at 2/3
+    progress.done()
+    assert bar.shown[-2:] == [(3, "done"), (3, "closed")]

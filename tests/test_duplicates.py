@@ -283,12 +283,14 @@ def test_cli_duplicates(seed_index: Path, tmp_path: Path, capsys) -> None:
 
     assert main(["duplicates", "--index", str(seed_index)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "2 posts checked: 1 repeat paragraphs of their own, 2 share paragraphs with other posts"
+    assert out[0] == "2 posts checked: 1 repeats paragraphs of its own, 2 share paragraphs with other posts"
     assert out[4].split()[2] == SEED_SLUG
     assert main(["duplicates", SEED_SLUG, "--index", str(seed_index), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["paragraphs"] == 90
     assert main(["duplicates", SEED_SLUG, "--index", str(seed_index)]) == 0
-    assert "¶51 [8754:8915] repeats ¶44 [7776:7937] (exact, 1.00)" in capsys.readouterr().out
+    out = capsys.readouterr().out  # numbered from 1, as on the editor page (issue 16)
+    assert "17 repeated paragraphs (2,312 characters)" in out and "(exact, 1 post)" in out
+    assert "¶52 (characters 8755–8915) repeats ¶45 (characters 7777–7937) (exact, 1.00)" in out
     draft = tmp_path / "draft.md"
     draft.write_text(f"{COPIED}\n\n{A + B}\n\n{A + B}\n", encoding="utf-8")
     assert main(["duplicates", "--draft", str(draft), "--index", str(seed_index), "--json"]) == 0

@@ -212,3 +212,49 @@ def test_cli_report_rejects_bad_days(january: Path, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["report", "--log", str(january), "--since", "2026-13-01"])
     assert "not a day in YYYY-MM-DD form" in capsys.readouterr().err
+
+
+# --- issue 16: opened results, days in the blog's time zone, queries nobody opens ------------
+
+
+@pytest.fixture
+def december(tmp_path: Path) -> Path:
+    log = QueryLog(tmp_path)
+    utc = timezone.utc
+    log.record("サーバー", 4, when=datetime(2026, 12, 1, 15, 30, tzinfo=utc))  # 12-02 00:30 in Tokyo
+    log.record("サーバー", 4, when=datetime(2026, 12, 2, 1, 0, tzinfo=utc))
+    log.record_open("サーバー", "server-operations-guide", 2, when=datetime(2026, 12, 2, 1, 0, 9, tzinfo=utc))
+    log.record("ｻｰﾊﾞｰ", 4, when=datetime(2026, 12, 2, 2, 0, tzinfo=utc))  # the same query
+    log.record("監視", 3, when=datetime(2026, 12, 2, 3, 0, tzinfo=utc))
+    log.record("監視", 3, when=datetime(2026, 12, 4, 3, 0, tzinfo=utc))
+    log.record("ペンギン", 0, when=datetime(2026, 12, 4, 4, 0, tzinfo=utc))
+    with open(tmp_path / LOG_NAME, "a", encoding="utf-8") as f:  # a time without its zone is unreadable
+        f.write('{"time": "2026-12-04T05:00:00", "query": "x", "filters": {}, "results": 1}\n')
+    return tmp_path
+
+
+def test_opened_results_are_counted_apart_from_searches(december: Path) -> None:
+    r = report(december, tz="Asia/Tokyo")
+    assert (r.searches, r.opened, r.unreadable_lines) == (6, 1, 1)
+    top = {q.query: q for q in r.top_queries}
+    assert (top["サーバー"].searches, top["サーバー"].opened) == (3, 1)
+    assert top["サーバー"].open_rate == pytest.approx(1 / 3)
+    assert top["ペンギン"].open_rate == 0.0  # found nothing: no rate
+    assert [q.query for q in r.unopened] == ["監視"]  # found posts twice, none opened
+    (line,) = [json.loads(l) for l in (december / LOG_NAME).read_text("utf-8").splitlines() if "opened" in l]
+    assert line == {"time": "2026-12-02T01:00:09Z", "query": "サーバー", "opened": "server-operations-guide",
+                    "rank": 2}
+
+
+def test_days_and_times_are_the_blogs(december: Path) -> None:
+    tokyo = report(december, tz="Asia/Tokyo")
+    assert [(d.day, d.searches, d.zero_results) for d in tokyo.days] == [
+        ("2026-12-02", 4, 0), ("2026-12-03", 0, 0), ("2026-12-04", 2, 1)]  # a day without searches is there
+    assert tokyo.days[2].zero_share == 0.5
+    assert {q.query: q.last for q in tokyo.top_queries}["ペンギン"] == "2026-12-04T13:00:00+09:00"
+    utc = report(december)
+    assert [d.day for d in utc.days][0] == "2026-12-01" and utc.timezone == "UTC"
+    assert {q.query: q.last for q in utc.top_queries}["ペンギン"] == "2026-12-04T04:00:00Z"
+    # the period is whole days in the blog's zone: 12-02 in Tokyo starts at 12-01T15:00Z
+    assert report(december, date(2026, 12, 2), date(2026, 12, 2), tz="Asia/Tokyo").searches == 4
+    assert report(december, date(2026, 12, 2), date(2026, 12, 2)).searches == 3

@@ -43,7 +43,7 @@ LIMITS_OUTSIDE_THE_SCHEMA = {
     414: {"uri_too_long"},
 }
 MARKDOWN_LIMITS = {400: {"invalid_draft", "missing_body"}}
-ACCEPTED = {200, 304, 404}
+ACCEPTED = {200, 204, 304, 404}  # 204: the log endpoints (POST /api/searched, /api/opened)
 REFUSED = [400, 404, 405, 413, 414, 415]  # an invalid request refused for its size is refused too
 
 _COMMON: dict[str, Any] = {"deadline": None, "database": None, "suppress_health_check": list(HealthCheck)}

@@ -5,6 +5,7 @@ and /widget.css are public to every origin and small."""
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 
 from web import create_app
 from web.settings import APP_SETTINGS, SettingsError, parse_origin, resolve
+from web.strings import Strings
 from web.views.widget import widget_js_source
 
 BLOG = "https://blog.example.com"
@@ -234,7 +236,7 @@ def test_widget_js_is_gzipped_when_accepted_and_revalidates(client: FlaskClient)
 
 def test_widget_js_carries_its_css_and_stays_small(client: FlaskClient) -> None:
     body = client.get("/widget.js").get_data(as_text=True)
-    assert body == widget_js_source()
+    assert body == widget_js_source(json.dumps(Strings("ja").widget(), ensure_ascii=False, sort_keys=True))
     css = client.get("/widget.css").get_data(as_text=True)
     assert '/*@css*/""' not in body
     assert "--blogsearch-accent" in body and ":host" in body and css.startswith("/*")

@@ -4,6 +4,7 @@ passages over the API and on /editor, and the search log with /editor/report."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -254,7 +255,8 @@ def test_editor_form_renders_without_a_source(client: FlaskClient) -> None:
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'method="post"' in page and 'name="body"' in page and 'name="slug"' in page
-    assert "<script" not in page and "style=" not in page
+    assert re.findall(r"<script[^>]*>[^<]*", page) == ['<script src="/static/page.js" defer>']
+    assert "style=" not in page
     assert response.headers.get("Set-Cookie") is None
 
 
@@ -308,7 +310,7 @@ def test_editor_escapes_a_draft_with_script(client: FlaskClient) -> None:
     response = client.post("/editor", data={"title": evil, "body": body, "tags": evil})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "<script" not in page
+    assert "<script>" not in page and "<script" not in page.replace('<script src="/static/page.js" defer>', "")
     assert "&lt;script&gt;" in page
     assert "<mark>PostgreSQL</mark>" in page  # markup is still there
 
@@ -330,12 +332,14 @@ def test_marked_terms_are_escaped_in_the_page(app: Flask) -> None:
 
 
 def test_searches_are_logged_and_reported(client: FlaskClient, log_dir: Path) -> None:
-    assert client.get("/api/search", query_string={"q": "ＰｏｓｔｇｒｅＳＱＬ  バックアップ"}).status_code == 200
-    assert client.get("/search", query_string={"q": "PostgreSQL バックアップ", "tag": "データベース"}).status_code == 200
+    assert client.post("/api/searched", query_string={"q": "ＰｏｓｔｇｒｅＳＱＬ  バックアップ"}).status_code == 204
+    assert client.get("/search", query_string={"q": "PostgreSQL バックアップ", "tag": "データベース",
+                                               "s": "1"}).status_code == 200
     zero = client.get("/api/search", query_string={"q": "xyzzyplugh"}).get_json()
     assert zero["total"] == 0
+    client.post("/api/searched", query_string={"q": "xyzzyplugh"})
     client.get("/")  # not a search
-    client.get("/search")  # nothing asked
+    client.get("/search?s=1")  # nothing asked
     entries = _log_entries(log_dir)
     assert len(entries) == 3
     assert all(set(e) == {"time", "query", "filters", "results"} for e in entries)
@@ -347,15 +351,15 @@ def test_searches_are_logged_and_reported(client: FlaskClient, log_dir: Path) ->
     page = response.get_data(as_text=True)
     assert "よく検索された語" in page and "結果がなかった検索語" in page
     assert "<strong>3</strong>回" in page
-    zero_table = page.split('class="report-table zero-results"')[1]
-    assert "xyzzyplugh" in zero_table and "バックアップ" not in zero_table
+    zero_table = page.split('class="report-table zero-results"')[1].split("</table>")[0]
+    assert '<a href="/search?q=xyzzyplugh">xyzzyplugh</a>' in zero_table and "バックアップ" not in zero_table
     top = page.split("結果がなかった検索語")[0]
     # full-width and half-width forms are one query, searched twice
-    assert "バックアップ</a></td><td>2</td><td>0</td>" in top
+    assert "バックアップ</a></td><td>2</td><td>0</td><td>0%</td>" in top
 
 
 def test_report_period(client: FlaskClient, log_dir: Path) -> None:
-    client.get("/api/search?q=Kubernetes")
+    client.post("/api/searched?q=Kubernetes")
     page = client.get("/editor/report?since=2000-01-01&until=2000-01-02").get_data(as_text=True)
     assert "<strong>0</strong>回" in page and "Kubernetes" not in page
     assert client.get("/editor/report?since=2000-02-01&until=2000-01-01").status_code == 400
@@ -368,11 +372,11 @@ def test_report_period(client: FlaskClient, log_dir: Path) -> None:
     ("since=0001-01-01&until=9999-12-31", "since 0001-01-01 is out of range"),
 ])
 def test_report_days_out_of_range_are_400(client: FlaskClient, query: str, message: str) -> None:
-    client.get("/api/search?q=Kubernetes")  # the log has an entry to count
+    client.post("/api/searched?q=Kubernetes")  # the log has an entry to count
     response = client.get(f"/editor/report?{query}")
     assert response.status_code == 400  # was an OverflowError: HTML 500
     page = response.get_data(as_text=True)
-    assert message in page and "0001-01-02" in page
+    assert "日付は 0001-01-02 から 9999-12-30 までで指定してください。" in page
     widest = client.get("/editor/report?since=0001-01-02&until=9999-12-30")
     assert widest.status_code == 200 and "<strong>1</strong>回" in widest.get_data(as_text=True)
 
@@ -400,7 +404,7 @@ def test_query_log_setting_comes_from_the_environment(index_dir: Path, tmp_path:
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BLOGSEARCH_QUERY_LOG", str(tmp_path / "env-log"))
     client = create_app({"TESTING": True, "INDEX": str(index_dir)}).test_client()
-    client.get("/api/search?q=Rust")
+    client.post("/api/searched?q=Rust")
     assert [e["query"] for e in _log_entries(tmp_path / "env-log")] == ["Rust"]
 
 
@@ -430,3 +434,92 @@ def test_openapi_documents_the_editor_routes(client: FlaskClient) -> None:
     assert set(data["duplicates"]) == set(schemas["DuplicateReport"]["properties"])
     related = client.get("/api/related/postgresql-backup").get_json()
     assert set(related) == set(schemas["RelatedResult"]["properties"])
+
+
+# --- issue 16: a search is logged once, when the reader settles; opened results; the report ----
+
+
+def test_page_turns_sorting_filters_and_keystrokes_are_not_new_searches(client: FlaskClient,
+                                                                         log_dir: Path) -> None:
+    """One reader's 「サーバー」: typed in the box, submitted, then paged, sorted and filtered."""
+    for typed in ("サ", "サー", "サーバ", "サーバー"):  # the box asks the API at each pause
+        client.get("/api/search", query_string={"q": typed, "per_page": 5})
+    client.post("/api/searched", query_string={"q": "サーバー"})  # the box: the reader settled
+    page = client.get("/search", query_string={"q": "サーバー", "s": "1"})  # the form's submit
+    html = page.get_data(as_text=True)
+    links = re.findall(r'href="(/search\?[^"]+)"', html)
+    assert links and not any("s=1" in link for link in links)  # the page's own links carry no s=1
+    for link in links:  # page turns, the date sort, tag and category filters
+        client.get(link.replace("&amp;", "&"))
+    assert [e["query"] for e in _log_entries(log_dir)] == ["サーバー", "サーバー"]
+
+
+def test_an_opened_result_is_recorded_without_the_reader(client: FlaskClient, log_dir: Path) -> None:
+    client.get("/search", query_string={"q": "PostgreSQL", "s": "1"})
+    headers = {"User-Agent": "Mozilla/5.0 secret-agent", "Cookie": "id=42", "X-Forwarded-For": "203.0.113.9"}
+    assert client.post("/api/opened", query_string={"q": "PostgreSQL", "slug": "postgresql-backup",
+                                                    "rank": "1"}, headers=headers).status_code == 204
+    client.post("/api/opened", query_string={"q": "PostgreSQL", "slug": "存在しない記事"})  # ignored
+    client.post("/api/opened", query_string={"slug": "postgresql-backup"})  # no query: ignored
+    assert client.post("/api/opened", query_string={"q": "x" * 300}).status_code == 400
+    entries = _log_entries(log_dir)
+    assert entries[1:] == [{**entries[1], "query": "PostgreSQL", "opened": "postgresql-backup", "rank": 1}]
+    assert set(entries[1]) == {"time", "query", "opened", "rank"}
+    raw = (log_dir / "queries.jsonl").read_text("utf-8")
+    assert "secret-agent" not in raw and "203.0.113.9" not in raw and "id=42" not in raw
+    page = client.get("/editor/report").get_data(as_text=True)
+    assert "開かれた結果 1件" in page and "PostgreSQL</a></td><td>1</td><td>0</td><td>100%</td>" in page
+
+
+def test_report_shows_the_blogs_time_zone_a_chart_and_unopened_queries(client: FlaskClient,
+                                                                        log_dir: Path) -> None:
+    from datetime import datetime, timezone
+
+    from search.editorial.querylog import QueryLog
+
+    log = QueryLog(log_dir)
+    utc = timezone.utc
+    log.record("ペンギン", 0, when=datetime(2026, 12, 1, 16, 0, tzinfo=utc))  # 12月2日 01:00 in Tokyo
+    log.record("バックアップ", 3, when=datetime(2026, 12, 2, 11, 36, 2, tzinfo=utc))
+    log.record("バックアップ", 3, when=datetime(2026, 12, 3, 0, 0, tzinfo=utc))
+    log.record("監視", 2, when=datetime(2026, 12, 3, 1, 0, tzinfo=utc))
+    log.record("監視", 2, when=datetime(2026, 12, 3, 2, 0, tzinfo=utc))
+    log.record_open("監視", "server-operations-guide", 1, when=datetime(2026, 12, 3, 2, 0, 5, tzinfo=utc))
+    page = client.get("/editor/report").get_data(as_text=True)
+    assert "（時刻は Asia/Tokyo）" in page
+    assert '<time datetime="2026-12-02T01:00:00+09:00">2026-12-02 01:00</time>' in page  # not 12-01T16:00Z
+    assert "2026-12-01" not in page and "T16:00" not in page
+    chart = page.split('<svg class="chart"')[1].split("</svg>")[0]
+    assert chart.count('<rect class="bar"') == 2  # 12月2日 and 12月3日 in Tokyo
+    assert "2026-12-02: 検索 2回、結果なし 50%" in chart and "2026-12-03: 検索 3回、結果なし 0%" in chart
+    unopened = page.split('class="report-table unopened"')[1].split("</table>")[0]
+    assert ">バックアップ</a>" in unopened and "監視" not in unopened
+
+
+def test_report_access_needs_the_editors_password_when_set(index_dir: Path, log_dir: Path) -> None:
+    import base64
+
+    client = create_app({"TESTING": True, "INDEX": str(index_dir), "QUERY_LOG": str(log_dir),
+                         "REPORT_AUTH": "editor:秘密のパス"}).test_client()
+    refused = client.get("/editor/report")
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Basic ")
+    assert "ログインが必要です" in refused.get_data(as_text=True)
+    wrong = base64.b64encode("editor:違う".encode()).decode()
+    assert client.get("/editor/report", headers={"Authorization": f"Basic {wrong}"}).status_code == 401
+    right = base64.b64encode("editor:秘密のパス".encode()).decode()
+    assert client.get("/editor/report", headers={"Authorization": f"Basic {right}"}).status_code == 200
+    assert client.get("/editor").status_code == 200  # only the report holds what readers searched
+    assert client.get("/search?q=AI").status_code == 200
+
+
+def test_front_matter_pasted_into_the_body_is_read(client: FlaskClient) -> None:
+    markdown = ("---\ntitle: PostgreSQLのバックアップを自動化する\ntags: [データベース, 運用]\n"
+                "categories: 技術解説\n---\n\n" + DRAFT_BODY)
+    page = client.post("/editor", data={"title": "", "body": markdown, "tags": ""}).get_data(as_text=True)
+    assert "下書き「PostgreSQLのバックアップを自動化する」の関連記事" in page
+    assert "（無題）" not in page
+    terms = page.split('class="key-terms"')[1].split("</p>")[0]
+    assert "title" not in terms and "tags" not in terms and "categories" not in terms
+    # a title typed in the form wins over the pasted one
+    page = client.post("/editor", data={"title": "手で付けた題", "body": markdown}).get_data(as_text=True)
+    assert "下書き「手で付けた題」の関連記事" in page

@@ -88,7 +88,7 @@ def test_home_has_an_accessible_search_box(client: FlaskClient) -> None:
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page.html
     assert '<label for="q">キーワード</label>' in page.html
     assert ('input', {"type": "search", "id": "q", "name": "q", "value": "", "maxlength": "256",
-                      "autocomplete": "off", "enterkeyhint": "search"}) in page.tags
+                      "autocomplete": "off", "enterkeyhint": "search", "aria-keyshortcuts": "/", "autofocus": None}) in page.tags
     assert ("form", {"class": "search-form", "role": "search", "action": "/search", "method": "get"}) in page.tags
     assert '<a class="skip-link" href="#main">' in page.html
     assert page.link("#AI 5") == "/tags/AI"
@@ -119,12 +119,12 @@ def test_results_show_count_hits_and_highlights(client: FlaskClient) -> None:
     assert total(page) == 2
     assert "（1〜2件目）" in page.html
     assert '<title>「Kubernetes」の検索結果 - ブログ内検索</title>' in page.html
-    assert ('<a href="/special/kubernetes-guide/"><mark>Kubernetes</mark>へのデプロイ入門：'
-            'Deploymentとローリングアップデート</a>') in page.html
+    assert ('<a href="/special/kubernetes-guide/" data-slug="kubernetes-deploy" data-rank="1">'
+            '<mark>Kubernetes</mark>へのデプロイ入門：Deploymentとローリングアップデート</a>') in page.html
     assert '<time datetime="2025-04-10T23:45:00+09:00">2025年4月10日</time>' in page.html
     assert "次は<mark>Kubernetes</mark>のクラスタに載せる番です。" in page.html
     assert ('input', {"type": "search", "id": "q", "name": "q", "value": "Kubernetes", "maxlength": "256",
-                      "autocomplete": "off", "enterkeyhint": "search"}) in page.tags
+                      "autocomplete": "off", "enterkeyhint": "search", "aria-keyshortcuts": "/"}) in page.tags
 
 
 def test_query_is_echoed_escaped(client: FlaskClient) -> None:
@@ -260,7 +260,9 @@ def test_unknown_tag_is_404(client: FlaskClient) -> None:
                                  "/tags/AI", "/nope", "/search?page=0"])
 def test_no_inline_styles_or_scripts(client: FlaskClient, url: str) -> None:
     page = client.get(url).get_data(as_text=True)
-    assert "<script" not in page and "<style" not in page
+    # one external script (the "/" shortcut, opened results); the pages work without it
+    assert re.findall(r"<script[^>]*>[^<]*", page) == ['<script src="/static/page.js" defer>']
+    assert "<style" not in page
     assert not re.search(r"\sstyle=|\son[a-z]+=", page)
     assert "javascript:" not in page
 

@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     _option(p, "--timezone", app["TIMEZONE"])
     _option(p, "--query-log", app["QUERY_LOG"])
     _option(p, "--editor-concurrency", app["EDITOR_CONCURRENCY"])
+    _option(p, "--site-title", app["SITE_TITLE"])
+    _option(p, "--site-url", app["SITE_URL"])
+    _option(p, "--lang", app["LANG"])
+    _option(p, "--strings", app["STRINGS"])
+    _option(p, "--templates", app["TEMPLATES"])
+    _option(p, "--stylesheet-url", app["STYLESHEET_URL"])
     p.add_argument("--read-only", action="store_true", default=None,
                    help=f"{READ_ONLY.help} (env {READ_ONLY.env}=1)")
     p.add_argument("--access-log", action="store_true", help="log every request to stderr")
@@ -72,7 +78,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app_config = {"INDEX": args.index, "CACHE_SIZE": args.cache_size, "BASE_URL": args.base_url,
                       "CORS_ORIGINS": args.cors_origins, "TIMEZONE": args.timezone,
                       "QUERY_LOG": args.query_log, "READ_ONLY": read_only,
-                      "EDITOR_CONCURRENCY": args.editor_concurrency}
+                      "EDITOR_CONCURRENCY": args.editor_concurrency, "SITE_TITLE": args.site_title,
+                      "SITE_URL": args.site_url, "LANG": args.lang, "STRINGS": args.strings,
+                      "TEMPLATES": args.templates, "STYLESHEET_URL": args.stylesheet_url}
         resolve(APP_SETTINGS, app_config)
         _check_listen_address(args.host, args.port)
     except SettingsError as e:

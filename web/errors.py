@@ -7,6 +7,8 @@ codes for the library's exceptions are decided here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -17,35 +19,17 @@ JSON_PREFIXES = ("/api/", "/healthz", "/readyz")
 # Friendlier codes than Werkzeug's names for a few statuses.
 HTTP_CODES = {413: "payload_too_large", 414: "uri_too_long"}
 
-# Japanese headlines and hints for the HTML error page.
-TITLES_JA = {
-    400: "リクエストを処理できませんでした",
-    404: "ページが見つかりません",
-    405: "この方法ではアクセスできません",
-    413: "リクエストが大きすぎます",
-    414: "URLが長すぎます",
-    503: "検索は一時的に利用できません",
-}
-HINTS_JA = {
-    "query_too_long": "検索語を短くしてもう一度お試しください。",
-    "uri_too_long": "検索語や条件を減らしてもう一度お試しください。",
-    "page_out_of_range": "検索語や条件を追加して結果を絞り込んでください。",
-    "invalid_encoding": "URLの文字コードが正しくありません。検索欄から検索し直してください。",
-    "invalid_character": "検索語に使えない文字が含まれています。",
-    "index_unavailable": "しばらくしてからもう一度お試しください。",
-    "busy": "ただいま混み合っています。数秒後にもう一度お試しください。",
-    "not_found": "URLが正しいか確認するか、検索欄から探してください。",
-}
-
-
 class ApiError(Exception):
     """An error to show the client: HTTP status, a stable code, a message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, text: str | None = None,
+                 **values: Any) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
-        self.message = message
+        self.message = message  # English, for the JSON API
+        self.text = text or code  # key of the page's text in web.strings (`error.<text>`)
+        self.values = values  # filled into that text
 
 
 def describe(exc: BaseException) -> tuple[int, str, str]:
@@ -88,10 +72,8 @@ def handle_exception(exc: Exception) -> Response:
     if wants_json():
         response = jsonify(error={"code": code, "message": message})
     else:
-        page = render_template(
-            "error.html", status=status, code=code, message=message,
-            title=TITLES_JA.get(status, "エラーが発生しました"), hint=HINTS_JA.get(code, ""),
-        )
+        title, text = page_texts(exc, status, code)
+        page = render_template("error.html", status=status, code=code, title=title, message=text)
         response = current_app.response_class(page, mimetype="text/html")
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
@@ -99,7 +81,23 @@ def handle_exception(exc: Exception) -> Response:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     if status == 503:
         response.headers["Retry-After"] = "5"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="blogsearch editors", charset="UTF-8"'
     return response
+
+
+def page_texts(exc: BaseException, status: int, code: str) -> tuple[str, str]:
+    """The error page's headline and message in the site's language (web.strings):
+    the library's and the API's messages are English and are never shown on a page."""
+    strings = current_app.extensions["blogsearch_strings"]
+    title = strings.get(f"error.title.{status}") or strings["error.title"]
+    key = f"error.{getattr(exc, 'text', code)}"
+    if key not in strings:
+        key = f"error.{code}"
+    text = strings.fill(key, **getattr(exc, "values", {})) if key in strings else None
+    if text is None:  # e.g. the library's "post_not_found", without the slug to name
+        text = strings.fill(f"error.{code}") or ""
+    return title, text
 
 
 def register_error_handlers(app: Flask) -> None:

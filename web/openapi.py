@@ -134,6 +134,46 @@ SPEC: dict[str, Any] = {
                 "responses": {"200": _ok("SearchResult", "One page of results."), **_errors(*_SEARCH_CODES)},
             }
         },
+        "/api/searched": {
+            "post": {
+                "operationId": "searched",
+                "summary": "Log a search the reader settled on",
+                "description": (
+                    "The search box calls this once per search, when the reader settles on it "
+                    "(a pause, Enter, or a click), so the search log counts searches and not "
+                    "keystrokes (`/api/search` logs nothing). Parameters as for `/api/search`, "
+                    "in the query string; no body. The result count logged is the server's own. "
+                    "Nothing about the reader is recorded."
+                ),
+                "parameters": [
+                    _query("q", "The query.", _text(maxLength=MAX_QUERY_CHARS)),
+                    _query("tag", "Tag filters, as for `/api/search`.",
+                           {"type": "array", "maxItems": MAX_TAGS, "items": _text(maxLength=MAX_VALUE_CHARS)},
+                           style="form", explode=True),
+                ],
+                "responses": {"204": {"description": "Logged (or logging is off)."},
+                              **_errors(*_SEARCH_CODES, cacheable=False, method="Only POST is allowed.")},
+            }
+        },
+        "/api/opened": {
+            "post": {
+                "operationId": "opened",
+                "summary": "Log that a result of a search was opened",
+                "description": (
+                    "For the click-through rate per query in the editors' report. A slug that is "
+                    "not indexed, or no `q`, is ignored. Nothing about the reader is recorded."
+                ),
+                "parameters": [
+                    _query("q", "The query whose result was opened.", _text(maxLength=MAX_QUERY_CHARS)),
+                    _query("slug", "The opened post's slug.", _text(maxLength=200)),
+                    _query("rank", "Its place in the results, from 1.",
+                           {"type": "integer", "minimum": 1, "maximum": 1000}),
+                ],
+                "responses": {"204": {"description": "Logged (or ignored)."},
+                              **_errors("query_too_long", "value_too_long", "invalid_rank",
+                                        cacheable=False, method="Only POST is allowed.")},
+            }
+        },
         "/api/suggest": {
             "get": {
                 "operationId": "suggest",

@@ -1,7 +1,11 @@
 """Recording readers' searches in the search log (`search.editorial.querylog`).
 
-The search views call `record_search` after each search; it never fails
-a search. The editor's report (`web.views.editor`) reads the same log.
+A search is logged once, when the reader settles on it: the search page
+logs the searches its form submits (not page turns, sorting or filters),
+the search box calls `POST /api/searched` after a pause, on Enter or on a
+click (not each keystroke). `POST /api/opened` records which result was
+opened. Neither ever fails a request. The editor's report
+(`web.views.editor`) reads the same log.
 """
 
 from __future__ import annotations
@@ -47,3 +51,13 @@ def record_search(params: SearchParams, result: dict[str, Any] | None) -> None:
         })
     except Exception:  # a full disk or a read-only folder must not fail a search
         current_app.logger.warning("could not record a search in the search log", exc_info=True)
+
+
+def record_open(query: str, slug: str, rank: int | None) -> None:
+    """Append that a result (`slug`, at `rank` in the results) of `query` was opened. Never raises."""
+    try:
+        log = query_log()
+        if log.enabled and query:
+            log.record_open(query, slug, rank)
+    except Exception:
+        current_app.logger.warning("could not record an opened result in the search log", exc_info=True)

@@ -119,6 +119,42 @@ def _optional_path(value: Any) -> str | None:
     return str(value).strip() or None
 
 
+def _lang(value: Any) -> str:
+    from web.strings import parse_lang
+
+    return parse_lang(value)
+
+
+def _strings_file(value: Any) -> str | None:
+    """A JSON file of UI string overrides (checked now, so a typo fails at start-up)."""
+    from web.strings import load_overrides
+
+    path = _optional_path(value)
+    load_overrides(path)
+    return path
+
+
+def _folder(value: Any) -> str | None:
+    path = _optional_path(value)
+    if path is not None and not os.path.isdir(path):
+        raise ValueError(f"{path} is not a folder")
+    return path
+
+
+def _stylesheet_url(value: Any) -> str:
+    url = str(value or "").strip()
+    if url and not (url.startswith("/") and not url.startswith("//")) and urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError("must be an http(s) URL or a path starting with /")
+    return url
+
+
+def _basic_auth(value: Any) -> str:
+    text = str(value or "").strip()
+    if text and (":" not in text or not text.split(":", 1)[0] or not text.split(":", 1)[1]):
+        raise ValueError("must be user:password")
+    return text
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -150,6 +186,23 @@ APP_SETTINGS = (
     Setting("QUERY_LOG", "querylog", _optional_path,
             "folder of the search log (queries, result counts and filters; never addresses or "
             "cookies) read by `blogsearch report` and /editor/report; empty disables logging"),
+    Setting("SITE_TITLE", "", str,
+            "the blog's name, shown in the search pages' header (empty: the `title` of the _config.yml "
+            "the index was built with, else the catalogue's 「ブログ内検索」)"),
+    Setting("SITE_URL", "", _base_url,
+            "the blog's home page, linked from the search pages' header (empty: BASE_URL)"),
+    Setting("LANG", "ja", _lang, "language of the pages and the search box: ja or en (unset: the "
+            "`lang` of the _config.yml the index was built with, if ja or en)"),
+    Setting("STRINGS", None, _strings_file,
+            "a JSON file {\"key\": \"text\"} overriding texts of the pages and the search box "
+            "(keys in web/strings.py)"),
+    Setting("TEMPLATES", None, _folder,
+            "a folder of Jinja templates used before the built-in ones (same names as web/templates, "
+            "e.g. base.html)"),
+    Setting("STYLESHEET_URL", "", _stylesheet_url,
+            "a stylesheet the search pages load after their own (http(s) URL or /path)"),
+    Setting("REPORT_AUTH", "", _basic_auth,
+            "user:password: /editor/report asks for them (HTTP basic auth; use HTTPS); empty: open"),
     Setting("EDITOR_CONCURRENCY", 1, _non_negative_int,
             "expensive editor requests (drafts, duplicates, editor pages) computed at once per "
             "worker process; as many more wait up to 2 s, others get 503 `busy`; 0 = no limit"),

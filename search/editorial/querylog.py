@@ -1,10 +1,13 @@
 """A local, append-only log of searches, and reports of what readers looked for.
 
-One JSON object per line in `queries.jsonl` inside the log folder:
-`{"time": "2026-01-17T07:38:30Z", "query": "…", "filters": {…}, "results": 3}`.
+One JSON object per line in `queries.jsonl` inside the log folder, a search:
+`{"time": "2026-01-17T07:38:30Z", "query": "…", "filters": {…}, "results": 3}`,
+or a result of a search opened by the reader (for the click-through rate):
+`{"time": "…", "query": "…", "opened": "<slug>", "rank": 2}`.
 The query is stored as `search.query.plan.clean_text` leaves it; only the filter
 keys in FILTER_KEYS are kept. Nothing about the reader (address, cookies,
-user agent) is ever accepted.
+user agent) is ever accepted. Which searches to log (the ones a reader settled
+on, not each keystroke or page turn) is the caller's choice (web.querylog).
 
 Appends are safe across threads and processes: each line is written with
 one `write()` on a descriptor opened with O_APPEND. When the file passes
@@ -37,6 +40,8 @@ DEFAULT_KEEP = 5
 FILTER_KEYS = ("tags", "category", "author", "date_from", "date_to", "sort", "page")
 MAX_FILTER_CHARS = 100  # per value
 MAX_FILTER_VALUES = 10  # per key
+MAX_SLUG_CHARS = 200
+UNOPENED_MIN_SEARCHES = 2  # a query searched this often, with results, none ever opened
 
 
 # The widest days whose midnight exists in every time zone (datetime's range
@@ -99,7 +104,17 @@ class QueryLog:
         """Append one search. Does nothing when the log is switched off."""
         if self.log_dir is None:
             return
-        line = log_line(query, results, filters, when)
+        self._append(log_line(query, results, filters, when))
+
+    def record_open(self, query: str, slug: str, rank: int | None = None,
+                    when: datetime | None = None) -> None:
+        """Append that result `slug` (at `rank`, from 1) of a search for `query` was opened."""
+        if self.log_dir is None:
+            return
+        self._append(open_line(query, slug, rank, when))
+
+    def _append(self, line: bytes) -> None:
+        assert self.log_dir is not None
         fd = os.open(self.log_dir / LOG_NAME, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         try:
             os.write(fd, line)
@@ -147,6 +162,16 @@ def log_line(
     return (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def open_line(query: str, slug: str, rank: int | None, when: datetime | None) -> bytes:
+    """One encoded line: a result of a search was opened."""
+    when = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    entry: dict[str, Any] = {"time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "query": clean_text(query),
+                             "opened": clean_text(slug)[:MAX_SLUG_CHARS]}
+    if isinstance(rank, int) and 0 < rank < 10_000:
+        entry["rank"] = rank
+    return (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
 def clean_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
     """Known filter keys only, with short printable values; empty ones dropped."""
     kept: dict[str, Any] = {}
@@ -174,7 +199,25 @@ class QueryCount:
     query: str  # as most often typed
     searches: int
     zero_results: int  # searches of it that found nothing
-    last: str  # time of the latest, ISO 8601 UTC
+    last: str  # time of the latest, ISO 8601 in the report's time zone (`Z` for UTC)
+    opened: int = 0  # results of it opened by readers
+
+    @property
+    def open_rate(self) -> float:
+        """Opened results per search that found something (the click-through rate), at most 1."""
+        found = self.searches - self.zero_results
+        return min(self.opened / found, 1.0) if found else 0.0
+
+
+@dataclass
+class DayCount:
+    day: str  # YYYY-MM-DD in the report's time zone
+    searches: int = 0
+    zero_results: int = 0
+
+    @property
+    def zero_share(self) -> float:
+        return self.zero_results / self.searches if self.searches else 0.0
 
 
 @dataclass
@@ -185,11 +228,19 @@ class Report:
     zero_result_searches: int = 0
     distinct_queries: int = 0
     unreadable_lines: int = 0
+    opened: int = 0  # results opened
+    timezone: str = "UTC"
     top_queries: list[QueryCount] = field(default_factory=list)
     top_zero_results: list[QueryCount] = field(default_factory=list)
+    unopened: list[QueryCount] = field(default_factory=list)  # found something, nobody opened it
+    days: list[DayCount] = field(default_factory=list)  # every day from the first search to the last
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        for name in ("top_queries", "top_zero_results", "unopened"):
+            for row, count in zip(data[name], getattr(self, name)):
+                row["open_rate"] = round(count.open_rate, 3)
+        return data
 
 
 def report(
@@ -206,42 +257,77 @@ def report(
     """
     check_day("since", since)
     check_day("until", until)
-    start, end = _period(since, until, ZoneInfo(tz))
-    result = Report(since.isoformat() if since else None, until.isoformat() if until else None)
+    zone = ZoneInfo(tz)
+    start, end = _period(since, until, zone)
+    result = Report(since.isoformat() if since else None, until.isoformat() if until else None, timezone=tz)
     groups: dict[str, _Group] = {}
+    days: dict[date, DayCount] = {}
     for entry in read_entries(log_dir, result):
         when = entry["when"]
         if (start and when < start) or (end and when >= end):
             continue
+        key = unicodedata.normalize("NFKC", entry["query"]).casefold()
+        if "opened" in entry:  # a result opened, not a search
+            result.opened += 1
+            if entry["query"]:
+                groups.setdefault(key, _Group()).opened += 1
+            continue
         result.searches += 1
         zero = entry["results"] == 0
         result.zero_result_searches += zero
+        local = when.astimezone(zone)
+        day = days.setdefault(local.date(), DayCount(local.date().isoformat()))
+        day.searches += 1
+        day.zero_results += zero
         if entry["query"]:
-            key = unicodedata.normalize("NFKC", entry["query"]).casefold()
-            groups.setdefault(key, _Group()).add(entry["query"], zero, entry["time"])
-    result.distinct_queries = len(groups)
-    counts = [g.count() for g in groups.values()]
+            groups.setdefault(key, _Group()).add(entry["query"], zero, local)
+    counts = [g.count() for g in groups.values() if g.forms]  # opens of a search outside the period: no row
+    result.distinct_queries = len(counts)
     counts.sort(key=lambda c: (-c.searches, c.query))
     result.top_queries = counts[:limit]
     zeros = [c for c in counts if c.zero_results]
     zeros.sort(key=lambda c: (-c.zero_results, c.query))
     result.top_zero_results = zeros[:limit]
+    unopened = [c for c in counts if not c.opened and c.searches - c.zero_results >= UNOPENED_MIN_SEARCHES]
+    unopened.sort(key=lambda c: (-(c.searches - c.zero_results), c.query))
+    result.unopened = unopened[:limit]
+    result.days = _every_day(days)
     return result
+
+
+def _every_day(days: dict[date, DayCount]) -> list[DayCount]:
+    """The days from the first to the last with searches, days without any included."""
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    span = min((last - first).days, 3660)  # a chart of ten years at most
+    out = []
+    for i in range(span + 1):
+        day = last - timedelta(days=span - i)
+        out.append(days.get(day) or DayCount(day.isoformat()))
+    return out
+
+
+def _iso(when: datetime) -> str:
+    text = when.isoformat(timespec="seconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 @dataclass
 class _Group:
     forms: Counter[str] = field(default_factory=Counter)
     zero: int = 0
-    last: str = ""
+    last: datetime | None = None
+    opened: int = 0
 
-    def add(self, query: str, zero: bool, when: str) -> None:
+    def add(self, query: str, zero: bool, when: datetime) -> None:
         self.forms[query] += 1
         self.zero += zero
-        self.last = max(self.last, when)
+        self.last = when if self.last is None else max(self.last, when)
 
     def count(self) -> QueryCount:
-        return QueryCount(self.forms.most_common(1)[0][0], sum(self.forms.values()), self.zero, self.last)
+        return QueryCount(self.forms.most_common(1)[0][0], sum(self.forms.values()), self.zero,
+                          _iso(self.last) if self.last else "", self.opened)
 
 
 def _period(
@@ -284,7 +370,11 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
     try:
         entry = json.loads(raw)
         entry["when"] = datetime.fromisoformat(entry["time"].replace("Z", "+00:00"))
-        if not isinstance(entry.get("query"), str) or not isinstance(entry.get("results"), int):
+        if entry["when"].tzinfo is None or not isinstance(entry.get("query"), str):
+            return None
+        if "opened" in entry:
+            return entry if isinstance(entry["opened"], str) else None
+        if not isinstance(entry.get("results"), int):
             return None
     except (ValueError, TypeError, KeyError, AttributeError):
         return None

@@ -81,6 +81,8 @@ class IndexReport:
     skipped: int = 0  # unpublished or future
     future: int = 0  # of those, dated after this run: a later run indexes them once due
     hidden: int = 0  # of those, kept out of search by their front matter
+    # (path relative to the posts folder, Skipped.reason) of each skipped file
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
     errors: list[PostError] = field(default_factory=list)
     seconds: float = 0.0
     total: int = 0  # posts in the index afterwards
@@ -321,6 +323,7 @@ def _accept(
             report.skipped += 1
             report.future += result.reason == "future"
             report.hidden += result.reason == "hidden"
+            report.skipped_files.append((file.relpath, result.reason))
             continue
         duplicate = owners.claim(file)
         if isinstance(result, PostError):

@@ -19,14 +19,22 @@
   const DEFAULT_LIMIT = 5;
   const SUGGEST_LIMIT = 5;
   const MOUNT_ATTRIBUTES = ["placeholder", "label", "limit", "theme", "base-url"];
+  const SETTLE_MS = 1500;  // a query shown this long without change is a search the reader made (logged)
+  const MAX_TAG_CHIPS = 6;
+  const SHEET_MAX_WIDTH = 480;  // px: narrower viewports get a full-width sheet
+  const PANEL_MIN_WIDTH = 448;  // px, within the viewport
+  // The server's catalogue of strings (web/strings.py), put here when served.
+  const STRINGS = /*@strings*/{};
+  const fill = (text, values) => String(text || "").replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
   const TEXT = {
-    label: "ブログ内検索",
-    placeholder: "ブログ内を検索",
-    none: (q) => `「${q}」に一致する記事は見つかりませんでした`,
-    error: "検索できませんでした。しばらくしてからもう一度お試しください。",
-    count: (n) => `${n}件見つかりました`,
-    all: (n) => n ? `すべての結果を見る（${n}件）` : "検索ページで探す",
-    kinds: { title: "記事", tag: "タグ", term: "語" },
+    label: STRINGS.label || "ブログ内検索",
+    placeholder: STRINGS.placeholder || "ブログ内を検索",
+    none: (q) => fill(STRINGS.none || "「{q}」に一致する記事は見つかりませんでした", { q }),
+    error: STRINGS.error || "検索できませんでした。しばらくしてからもう一度お試しください。",
+    count: (n) => fill(STRINGS.count || "{n}件見つかりました", { n }),
+    all: (n) => n ? fill(STRINGS.all || "すべての結果を見る（{n}件）", { n }) : (STRINGS.page || "検索ページで探す"),
+    kinds: { title: STRINGS["kind.title"] || "記事", tag: STRINGS["kind.tag"] || "タグ", term: STRINGS["kind.term"] || "語" },
+    tags: STRINGS.tags || "タグで絞り込む",
   };
 
   const noSuggest = new Set();  // servers whose /api/suggest answered 404
@@ -138,9 +146,19 @@
       this._shown = null;  // the query the panel shows results for
       this._pending = null;  // the query being fetched
       this._composing = false;
+      this._tags = [];  // tag filters chosen with the chips
+      this._logged = null;  // the search last sent to the log
 
       const root = this.attachShadow({ mode: "open" });
       const link = addStyles(root, this._server);
+      // the panel's place and width, as a rule of the box's own constructed sheet (no style attribute)
+      this._placement = null;
+      if (!link) {
+        try {
+          this._placement = new CSSStyleSheet();
+          root.adoptedStyleSheets = [...root.adoptedStyleSheets, this._placement];
+        } catch (e) { this._placement = null; }
+      }
       const box = el("div", "box");
       box.setAttribute("role", "search");
       const input = this._input = el("input", "input");
@@ -156,11 +174,15 @@
       panel.hidden = true;
       const message = this._message = el("p", "message");
       message.hidden = true;
+      const chips = this._chips = el("div", "chips");
+      chips.setAttribute("role", "group");
+      chips.setAttribute("aria-label", TEXT.tags);
+      chips.hidden = true;
       const list = this._list = el("div", "list");
       this._attrs(list, { id: `${this._id}-list`, role: "listbox", "aria-label": TEXT.label });
       const live = this._live = el("div", "vh");
       live.setAttribute("role", "status");
-      panel.append(message, list);
+      panel.append(chips, message, list);
       box.append(input, panel, live);
       root.append(box);
       if (link) {  // unstyled until the stylesheet is there
@@ -192,8 +214,20 @@
         if (option && !option.href) {
           e.preventDefault();
           this._activate(option);
+        } else if (option) {
+          this._settled(option);
         }
       });
+      chips.addEventListener("click", (e) => {
+        const chip = e.target.closest("button");
+        if (!chip) return;
+        const tag = chip._tag;
+        this._tags = this._tags.includes(tag) ? this._tags.filter((t) => t !== tag) : [...this._tags, tag];
+        this._shown = null;
+        this._schedule(true);
+        this._input.focus();
+      });
+      addEventListener("resize", () => { if (!this._panel.hidden) this._place(); });
       list.addEventListener("mousemove", (e) => {
         const option = e.target.closest("[role=option]");
         const i = this._options.indexOf(option);
@@ -216,8 +250,33 @@
 
     _url(path, params) {
       const url = new URL(path, this._server);
-      for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+      for (const [name, value] of Object.entries(params)) {
+        if (Array.isArray(value)) for (const v of value) url.searchParams.append(name, v);
+        else url.searchParams.set(name, value);
+      }
       return url.href;
+    }
+
+    // The search the reader settled on (a pause, Enter, a click) goes to the
+    // search log once; an opened result too. Nothing about the reader is sent.
+    _settled(option, query) {
+      const q = query || this._shown;
+      if (!q) return;
+      const key = JSON.stringify([q, this._tags]);
+      if (this._logged !== key) {
+        this._logged = key;
+        this._beacon(this._url("api/searched", { q, tag: this._tags }));
+      }
+      if (option && option._slug) {
+        this._beacon(this._url("api/opened", { q, slug: option._slug, rank: option._rank }));
+      }
+    }
+
+    _beacon(url) {
+      try {
+        if (navigator.sendBeacon && navigator.sendBeacon(url)) return;
+        fetch(url, { method: "POST", keepalive: true, credentials: "omit" }).catch(() => {});
+      } catch (e) { /* logging never gets in the reader's way */ }
     }
 
     // --- keys ------------------------------------------------------------------
@@ -245,7 +304,8 @@
             this._activate(this._options[this._active]);
           } else if (q) {
             e.preventDefault();
-            location.assign(this._url("search", { q }));
+            this._settled(null, q);  // even before its results came: the search page does not log it
+            location.assign(this._url("search", { q, tag: this._tags }));
           }
           break;
         }
@@ -271,6 +331,7 @@
         this._input.value = option._suggestion;
         this._schedule(true);
       } else if (option.href) {
+        this._settled(option);
         location.assign(option.href);
       }
     }
@@ -279,6 +340,7 @@
 
     _schedule(now) {
       clearTimeout(this._timer);
+      clearTimeout(this._settleTimer);
       const q = this._query();
       if (!q) {
         this._cancel();
@@ -308,7 +370,7 @@
       this._pending = q;
       try {
         const [result, suggestions] = await Promise.all([
-          getJSON(this._url("api/search", { q, per_page: this._limit() }), controller.signal),
+          getJSON(this._url("api/search", { q, tag: this._tags, per_page: this._limit() }), controller.signal),
           this._suggest(q, controller.signal),
         ]);
         if (seq === this._seq && q === this._query()) this._render(q, result, suggestions);
@@ -348,7 +410,7 @@
           && !(s.kind === "title" && titles.has(s.text)))
         .slice(0, SUGGEST_LIMIT)
         .map((s) => this._suggestionOption(s));
-      for (const hit of hits) if (hit && typeof hit === "object") options.push(this._hitOption(hit));
+      hits.forEach((hit, i) => { if (hit && typeof hit === "object") options.push(this._hitOption(hit, i + 1)); });
       if (total || failed) options.push(this._allOption(q, total));
       options.forEach((option, i) => {
         this._attrs(option, { id: `${this._id}-${i}`, role: "option", "aria-selected": "false" });
@@ -363,14 +425,58 @@
       this._message.hidden = !text;
       this._message.classList.toggle("error", failed);
       this._live.textContent = text || TEXT.count(total);
+      this._renderChips(failed ? [] : ((result.facets || {}).tags || []));
       this._shown = q;
       if (this._hasFocus()) this._open();
+      clearTimeout(this._settleTimer);
+      if (!failed) this._settleTimer = setTimeout(() => { if (this._shown === q) this._settled(null); }, SETTLE_MS);
     }
 
-    _hitOption(hit) {
+    // Tag filter chips: the tags chosen, then the result set's most frequent ones.
+    _renderChips(facets) {
+      const tags = [...this._tags];
+      for (const f of facets) {
+        if (tags.length >= MAX_TAG_CHIPS + this._tags.length) break;
+        if (f && typeof f.value === "string" && !tags.includes(f.value)) tags.push(f.value);
+      }
+      const chips = tags.map((tag) => {
+        const chip = el("button", "chip");
+        chip.type = "button";
+        chip.tabIndex = -1;  // the arrow keys move through the results; chips are for the pointer
+        chip.textContent = `#${tag}`;
+        chip.setAttribute("aria-pressed", String(this._tags.includes(tag)));
+        chip._tag = tag;
+        return chip;
+      });
+      this._chips.replaceChildren(...chips);
+      this._chips.hidden = !chips.length;
+    }
+
+    // A panel wider than a narrow input (within the viewport), a full-width sheet on a phone.
+    _place() {
+      if (!this._placement) return;  // styled by the <link> fallback: as wide as the input
+      const rect = this.getBoundingClientRect();
+      const vw = document.documentElement.clientWidth || innerWidth;
+      const sheet = vw <= SHEET_MAX_WIDTH;
+      this._panel.classList.toggle("sheet", sheet);
+      if (sheet) {
+        const top = Math.round(this._input.getBoundingClientRect().bottom + 4);
+        this._placement.replaceSync(`.panel.sheet { top: ${top}px; }`);
+        return;
+      }
+      const width = Math.round(Math.min(Math.max(rect.width, PANEL_MIN_WIDTH), vw - 16));
+      let left = 0;  // from the box's left edge
+      if (rect.left + width > vw - 8) left = vw - 8 - width - rect.left;
+      if (rect.left + left < 8) left = 8 - rect.left;
+      this._placement.replaceSync(`.panel { left: ${Math.round(left)}px; right: auto; width: ${width}px; }`);
+    }
+
+    _hitOption(hit, rank) {
       const href = safeHref(hit.url, this.getAttribute("base-url") || document.baseURI);
       const option = el(href ? "a" : "div", "option hit");
       if (href) option.href = href;
+      option._slug = typeof hit.slug === "string" ? hit.slug : "";
+      option._rank = rank;
       const title = el("span", "title");
       if (typeof hit.title_html === "string") appendMarked(title, hit.title_html);
       else title.textContent = String(hit.title || "");
@@ -406,7 +512,7 @@
 
     _allOption(q, total) {
       const option = el("a", "option all");
-      option.href = this._url("search", { q });
+      option.href = this._url("search", { q, tag: this._tags });
       option.textContent = TEXT.all(total);
       return option;
     }
@@ -432,6 +538,10 @@
     _open() {
       if (this._shown === null) return;
       this._panel.hidden = false;
+      this._place();
+      for (const snippet of this._list.querySelectorAll(".snippet")) {
+        snippet.classList.toggle("cut", snippet.scrollHeight > snippet.clientHeight + 1);
+      }
       this._input.setAttribute("aria-expanded", "true");
     }
 
@@ -446,6 +556,9 @@
       this._shown = null;
       this._options = [];
       this._list.replaceChildren();
+      this._chips.replaceChildren();
+      this._chips.hidden = true;
+      this._tags = [];
       this._message.hidden = true;
       this._live.textContent = "";
     }

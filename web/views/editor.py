@@ -26,6 +26,7 @@ is written by `web.querylog.record_search`, called from the search views.
 
 from __future__ import annotations
 
+import hmac
 import re
 from typing import Any, Iterable
 
@@ -37,7 +38,9 @@ from search.ingest.drafts import parse_draft
 from search.editorial.duplicates import duplicates_in_draft, duplicates_in_post
 from search.errors import PostError
 from search import Searcher
-from search.editorial.querylog import QueryLogError, check_day, report
+from search.editorial.querylog import (FIRST_DAY, LAST_DAY, UNOPENED_MIN_SEARCHES, DayCount, PeriodError,
+                                      QueryLogError, check_day, report)
+from web.chart import daily_chart
 from search.editorial.related import PostNotFound, related_posts, related_to_draft
 from web.data import post_data, shared_searcher
 from web.errors import ApiError
@@ -73,6 +76,8 @@ def register_editor(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.add_template_filter(mark_terms)
+    app.add_template_filter(report_time)
+    app.before_request(check_report_auth)
 
 
 # --- reading requests ----------------------------------------------------------
@@ -230,7 +235,8 @@ def editor() -> ResponseReturnValue:
     try:
         data = _post_reports(slug, limit)
     except PostNotFound:
-        raise ApiError(404, "not_found", f"no post with slug {slug!r} is indexed") from None
+        raise ApiError(404, "not_found", f"no post with slug {slug!r} is indexed",
+                       text="post_not_found", slug=slug) from None
     related = data["related"]
     return render_template(
         "editor.html", form={"slug": slug}, source={"kind": "post", "slug": slug, "title": related["title"]},
@@ -247,21 +253,41 @@ def editor_draft() -> ResponseReturnValue:
             "tags": request.form.get("tags", "")}
     if not form["body"].strip():
         page = render_template("editor.html", form=form, result=None,
-                               message="本文を入力してください。")
+                               message=current_app.extensions["blogsearch_strings"]("editor.body_required"))
         return no_store((page, 400))
-    data = _draft_reports(form["title"].strip(), form["body"], split_tags(form["tags"]), [], limit)
+    title, body, tags, categories = _pasted_front_matter(form["title"].strip(), form["body"],
+                                                         split_tags(form["tags"]))
+    data = _draft_reports(title, body, tags, categories, limit)
     return no_store(render_template(
         "editor.html", form=form, source={"kind": "draft", "title": data["title"]},
         result={**data, "related": _with_posts(data["related"])},
     ))
 
 
+def _pasted_front_matter(title: str, body: str, tags: list[str]
+                         ) -> tuple[str, str, list[str], list[str]]:
+    """A whole Markdown file pasted into the body: its front matter gives the title
+    (unless the form has one), tags and categories, as `POST /api/related` reads it."""
+    if not re.match(r"\ufeff?---[ \t]*\r?\n", body):
+        return title, body, tags, []
+    try:
+        draft = parse_draft(body)  # DraftTooLarge: 413 (web.errors)
+    except PostError:
+        return title, body, tags, []  # not front matter after all: the text as it is
+    merged = list(dict.fromkeys([*tags, *draft.tags]))[:MAX_TAGS]
+    return title or draft.title, draft.body, merged, list(draft.categories)
+
+
 @pages_bp.get("/editor/report")
 @expensive
 def editor_report() -> ResponseReturnValue:
     since, until = date_param(request.args, "since"), date_param(request.args, "until")
-    check_day("since", since)  # PeriodError answers 400 invalid_date (web.errors)
-    check_day("until", until)
+    try:
+        check_day("since", since)
+        check_day("until", until)
+    except PeriodError as e:
+        raise ApiError(400, "invalid_date", str(e), text="day_out_of_range",
+                       first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()) from None
     if since and until and since > until:
         raise ApiError(400, "invalid_date_range", "since must not be after until")
     log = query_log()
@@ -273,8 +299,28 @@ def editor_report() -> ResponseReturnValue:
                             current_app.config["TIMEZONE"]).to_dict()
         except QueryLogError:
             result = None
-    page = render_template("editor_report.html", enabled=log.enabled, report=result,
+    chart = None
+    if result is not None:
+        chart = daily_chart([DayCount(**d) for d in result["days"]])
+    page = render_template("editor_report.html", enabled=log.enabled, report=result, chart=chart,
                            since=since.isoformat() if since else "",
                            until=until.isoformat() if until else "",
+                           min_searches=UNOPENED_MIN_SEARCHES,
                            search_url=lambda q: url_for("pages.search", q=q))
     return no_store(page)
+
+
+def report_time(value: str) -> str:
+    """'2026-12-02T20:36:02+09:00' → '2026-12-02 20:36' (the report's time zone is named once)."""
+    return value[:16].replace("T", " ") if value else ""
+
+
+def check_report_auth() -> None:
+    """HTTP basic auth on /editor/report when REPORT_AUTH (user:password) is set."""
+    expected = current_app.config.get("REPORT_AUTH")
+    if not expected or request.endpoint != "editor.editor_report":
+        return
+    auth = request.authorization
+    given = f"{auth.username}:{auth.password}" if auth and auth.type == "basic" else ""
+    if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8")):
+        raise ApiError(401, "unauthorized", "this page needs the editors' user name and password")

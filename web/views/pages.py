@@ -19,9 +19,19 @@ from web.params import MAX_RESULT_WINDOW, SearchParams, parse_search_params
 
 bp = Blueprint("pages", __name__)
 
-FILTER_LABELS = {"tag": "タグ", "category": "カテゴリー", "author": "著者",
-                 "from": "開始日", "to": "終了日"}
+FILTER_NAMES = ("tag", "category", "author", "from", "to")
 HOME_TAGS = 30
+# The pages' icon (a magnifier), served at /favicon.ico, where browsers look for it.
+FAVICON_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+               '<circle cx="13" cy="13" r="8.5" fill="none" stroke="#0550ae" stroke-width="4"/>'
+               '<path d="M19.5 19.5 28 28" stroke="#0550ae" stroke-width="4.5" stroke-linecap="round"/>'
+               '</svg>')
+SUBMITTED = "s"  # set by the search form: the searches the reader typed (logged), not page turns
+
+
+def filter_labels() -> dict[str, str]:
+    strings = current_app.extensions["blogsearch_strings"]
+    return {name: strings(f"filter.{name}") for name in FILTER_NAMES}
 
 
 @bp.app_template_filter("ja_date")
@@ -32,6 +42,17 @@ def ja_date(value: str) -> str:
     except (TypeError, ValueError):
         return value or ""
     return f"{when.year}年{when.month}月{when.day}日"
+
+
+@bp.app_template_filter("local_date")
+def local_date(value: str) -> str:
+    """A post's date as the site's language writes it: 2025年4月10日 or 2025-04-10."""
+    if current_app.config["LANG"] == "ja":
+        return ja_date(value)
+    try:
+        return datetime.fromisoformat(value).date().isoformat()
+    except (TypeError, ValueError):
+        return value or ""
 
 
 def safe_href(url: str, base_url: str = "") -> str:
@@ -82,12 +103,21 @@ def home() -> ResponseReturnValue:
     return render_template("home.html", params=SearchParams(), tags=tags)
 
 
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for /favicon.ico whatever the page links: the same icon, not a 404."""
+    response = current_app.response_class(FAVICON_SVG, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @bp.get("/search")
 @cacheable
 def search() -> ResponseReturnValue:
     params = parse_search_params(request.args)
     result = None if params.empty else search_data(params)
-    record_search(params, result)  # never fails the search
+    if request.args.get(SUBMITTED):  # the form's submit; page turns, sorting, filters are not new searches
+        record_search(params, result)  # never fails the search
 
     def page_url(n: int) -> str:
         return url_for("pages.search", **params.to_args(page=n))
@@ -97,7 +127,7 @@ def search() -> ResponseReturnValue:
         return url_for("pages.search", **params.to_args(tags=tags))
 
     return render_template(
-        "search.html", params=params, result=result, labels=FILTER_LABELS, tag_url=tag_url,
+        "search.html", params=params, result=result, labels=filter_labels(), tag_url=tag_url,
         pager=pagination(result, page_url) if result else None,
     )
 
@@ -111,7 +141,7 @@ def tag(tag: str) -> ResponseReturnValue:
         raise ApiError(404, "not_found", "no tag given")
     result = search_data(params)
     if result["total"] == 0:
-        raise ApiError(404, "not_found", f"no posts are tagged {tag!r}")
+        raise ApiError(404, "not_found", f"no posts are tagged {tag!r}", text="tag_not_found", tag=tag)
 
     def page_url(n: int) -> str:
         return url_for("pages.tag", tag=tag, **({"page": n} if n > 1 else {}),

@@ -19,13 +19,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 
 bp = Blueprint("widget", __name__)
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 CSS_MARKER = '/*@css*/""'
+STRINGS_MARKER = "/*@strings*/{}"
 CACHE_CONTROL = "public, max-age=3600"
 
 
@@ -42,24 +43,27 @@ def _asset(body: bytes, mimetype: str) -> Asset:
                  hashlib.blake2b(body, digest_size=12).hexdigest())
 
 
-def widget_js_source() -> str:
-    """widget.js with widget.css in it (a JSON string is a JavaScript string)."""
+def widget_js_source(strings_json: str = "{}") -> str:
+    """widget.js with widget.css and the catalogue's strings (web.strings) in it
+    (JSON is JavaScript; `<` escaped so no text can close a script element)."""
     js = (STATIC / "widget.js").read_text(encoding="utf-8")
-    if js.count(CSS_MARKER) != 1:
-        raise RuntimeError(f"widget.js must contain {CSS_MARKER} exactly once")
+    for marker in (CSS_MARKER, STRINGS_MARKER):
+        if js.count(marker) != 1:
+            raise RuntimeError(f"widget.js must contain {marker} exactly once")
     css = (STATIC / "widget.css").read_text(encoding="utf-8")
-    return js.replace(CSS_MARKER, json.dumps(css))
+    return js.replace(CSS_MARKER, json.dumps(css)).replace(STRINGS_MARKER, strings_json.replace("<", "\\u003c"))
 
 
 @functools.cache
-def assets() -> dict[str, Asset]:
+def assets(strings_json: str = "{}") -> dict[str, Asset]:
     css = (STATIC / "widget.css").read_bytes()
-    return {"widget.js": _asset(widget_js_source().encode("utf-8"), "text/javascript"),
+    return {"widget.js": _asset(widget_js_source(strings_json).encode("utf-8"), "text/javascript"),
             "widget.css": _asset(css, "text/css")}
 
 
 def _serve(name: str) -> Response:
-    asset = assets()[name]
+    strings = current_app.extensions["blogsearch_strings"].widget()
+    asset = assets(json.dumps(strings, ensure_ascii=False, sort_keys=True))[name]
     compressed = "gzip" in request.accept_encodings
     response = Response(asset.gzipped if compressed else asset.body, mimetype=asset.mimetype)
     if compressed:
