@@ -313,7 +313,6 @@ def mixed_paths(paths: list[str]) -> list[str]:
 
 
 def http_figures(site: Path, index: Path, duration: float, soak: float) -> dict[str, float]:
-    from commit import Clients
     from load import Server, read_queries, run_clients, search_paths
 
     server = Server(index, workers=2, threads=4, cache_size=0)
@@ -326,30 +325,55 @@ def http_figures(site: Path, index: Path, duration: float, soak: float) -> dict[
                    "http_errors": searches.errors}
         if soak:
             mixed = run_clients("mixed", server.port, mixed_paths(paths), 16, soak)[0]
+            busy = mixed.failures.get("HTTP 503", 0)  # duplicates: the editor's bound, by design
             figures |= {"worker_rss_soak_mb": worker_rss_mb(server.proc.pid), "soak_s": soak,
-                        "soak_errors": mixed.errors}
-        clients = Clients(server.port, paths, 16)
-        clients.start()
-        time.sleep(5.0)
-        post = sorted((site / "_posts").glob("*.md"))[1]
-        original = post.read_bytes()
-        try:
-            post.write_bytes(original + "\n追記：コミット直後の測定です。\n".encode())
-            committed_before = time.monotonic()
-            subprocess.run(cli("index", "--posts", str(site), "--index", str(index)), cwd=REPO,
-                           stdout=subprocess.DEVNULL, check=True)
-            time.sleep(5.0)
-        finally:
-            clients.stop()
-            post.write_bytes(original)
-        steady = clients.between("steady", committed_before - 5.0, committed_before)
-        after = clients.between("after", committed_before, committed_before + 5.0)
-        figures |= {"after_commit_p99_ms": after.percentile(0.99), "after_commit_max_ms": after.percentile(1.0),
-                    "steady_p99_ms": steady.percentile(0.99)}
+                        "soak_requests": len(mixed.latencies), "soak_busy_503": busy,
+                        "soak_errors": mixed.errors - busy}
+        figures |= after_commit(site, index, server.port, paths)
     finally:
         server.stop()
     run_measured(cli("index", "--posts", str(site), "--index", str(index)))  # back to the corpus
     return figures
+
+
+WINDOW = 5.0  # seconds before and after a commit
+
+
+def after_commit(site: Path, index: Path, port: int, paths: list[str]) -> dict[str, float]:
+    """Searches without pause; one post changed and indexed: the requests of
+    the WINDOW seconds after the commit appeared in the index folder against
+    those of the WINDOW seconds before the index run started."""
+    from commit import Clients
+    from search.index.schema import index_version
+
+    clients = Clients(port, paths, 16)
+    clients.start()
+    post = sorted((site / "_posts").glob("*.md"))[1]
+    original = post.read_bytes()
+    try:
+        time.sleep(WINDOW + 1.0)
+        before = index_version(index)
+        post.write_bytes(original + "\n追記：コミット直後の測定です。\n".encode())
+        started = time.monotonic()
+        run = subprocess.Popen(cli("index", "--posts", str(site), "--index", str(index)), cwd=REPO,
+                               stdout=subprocess.DEVNULL)
+        committed = None
+        while committed is None and time.monotonic() - started < 600:
+            if index_version(index) != before:
+                committed = time.monotonic()
+            time.sleep(0.01)
+        run.wait()
+        if committed is None:
+            sys.exit("bench/scale.py: the index run committed nothing")
+        time.sleep(max(0.0, committed + WINDOW - time.monotonic()))
+    finally:
+        clients.stop()
+        post.write_bytes(original)
+    steady = clients.between("steady", started - WINDOW, started)
+    after = clients.between("after", committed, committed + WINDOW)
+    return {"steady_p99_ms": steady.percentile(0.99), "after_commit_p99_ms": after.percentile(0.99),
+            "after_commit_max_ms": after.percentile(1.0), "commit_run_s": committed - started,
+            "after_commit_errors": clients.errors}
 
 
 def check_figures(site: Path, index: Path) -> dict[str, float]:
@@ -385,6 +409,7 @@ FIGURES = {
     "steady_p99_ms": ("HTTP p99 ms, 5 s before a commit", True),
     "after_commit_p99_ms": ("HTTP p99 ms, 5 s after a commit", True),
     "after_commit_max_ms": ("HTTP max ms, 5 s after a commit", True),
+    "commit_run_s": ("index run until its commit appeared (server busy), s", True),
     "check_s": ("blogsearch check, s", True),
 }
 
@@ -451,7 +476,13 @@ def main() -> int:
                     help="seconds of mixed HTTP traffic before worker RSS is read again (0: skip)")
     ap.add_argument("--skip-blog-duplicates", action="store_true", help="skip blog-wide duplicates (slow)")
     ap.add_argument("--skip-http", action="store_true", help="skip the server figures")
+    ap.add_argument("--steps", default="build,in-process,http,check",
+                    help="steps to run (default all); figures of other steps are kept from the last run's "
+                         f"{RESULTS.name}")
     args = ap.parse_args()
+    steps_wanted = set(args.steps.split(","))
+    if not steps_wanted <= {"build", "in-process", "http", "check"}:
+        ap.error(f"--steps takes build, in-process, http and check, not {args.steps!r}")
     try:
         scales = sorted({int(s) for s in args.scales.split(",")})
     except ValueError:
@@ -460,6 +491,8 @@ def main() -> int:
         ap.error("--scales must be at least 1")
 
     results: dict[str, dict[str, float]] = {}
+    if steps_wanted != {"build", "in-process", "http", "check"} and RESULTS.exists():
+        results = json.loads(RESULTS.read_text())
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     print(f"started {datetime.now():%Y-%m-%d %H:%M}, load average {load_average()}, {os.cpu_count()} CPUs",
           file=sys.stderr)
@@ -467,13 +500,15 @@ def main() -> int:
         site = synthesized(scale)
         index = CACHE / f"ja-docs-x{scale}-index"
         name = f"{scale}×"
-        r = results[name] = {"posts": len(list((site / "_posts").glob("*.md")))}
+        r = results[name] = results.get(name, {}) | {"posts": len(list((site / "_posts").glob("*.md")))}
         steps = [("build", lambda: build_figures(site, index, scale)),
                  ("in-process", lambda: in_process_figures(index, not args.skip_blog_duplicates)),
                  ("check", lambda: check_figures(site, index))]
         if not args.skip_http:
             steps.insert(2, ("http", lambda: http_figures(site, index, args.duration, args.soak)))
         for step, measure in steps:
+            if step not in steps_wanted:
+                continue
             print(f"{name}: {step} (load average {load_average()}) ...", file=sys.stderr)
             r |= measure()
             RESULTS.write_text(json.dumps(results, indent=1))
@@ -481,7 +516,7 @@ def main() -> int:
           f"load average {load_average()} (1, 5, 15 min), {os.cpu_count()} CPUs; "
           f"HTTP: 16 clients, 2 workers × 4 threads, result cache off, {args.duration:g} s; "
           f"soak {args.soak:g} s")
-    print_table(results, scales)
+    print_table(results, [s for s in scales])
     print_targets(results)
     return 0
 
