@@ -1,15 +1,22 @@
 """Indexing, query and relevance benchmark on the ja-docs corpus.
 
-    python bench/run.py [--builds 3] [--repeat 3] [--skip-bigram]
+    python bench/run.py [--builds 3] [--repeat 3] [--skip-bigram] [--skip-groonga]
 
-Everything is measured in the same run against two baselines, so the
+Everything is measured in the same run against baselines, so the
 ratios stay meaningful on a shared, noisy machine:
 
 * a bare fugashi pass over the same files (the floor for indexing);
 * Whoosh with its own NgramAnalyzer(2, 2) on title and body, queried with
-  an OR parser (the usual Whoosh answer for Japanese).
+  an OR parser (the usual Whoosh answer for Japanese);
+* Groonga with TokenMecab (MeCab, as ours) and NormalizerAuto: the `groonga`
+  command loads the posts' titles and plain-text bodies (prepared as JSON
+  before the clock starts) and then builds one positional index over both
+  columns (offline index construction, Groonga's fastest). It sits at the
+  floor of a MeCab-based indexer. Install it from Debian with
+  `apt-get install groonga-bin groonga-tokenizer-mecab`; without the
+  `groonga` command the row is skipped (tests never need it).
 
-The three builds are timed in rounds (fugashi, ours, bigram; `--builds`
+The builds are timed in rounds (fugashi, ours, bigram, Groonga; `--builds`
 rounds) and each keeps its fastest round, as `timeit` does: on a shared
 machine the slow rounds measure the neighbours, not the code.
 
@@ -19,9 +26,11 @@ Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -168,13 +177,52 @@ def bigram_baseline(work: Path, queries, repeat: int) -> dict:
     return {"size": dir_size(index_dir), "cold": cold, "warm": warm, "mrr": mrr(ranked, queries)}
 
 
+GROONGA_SCHEMA = """plugin_register tokenizers/mecab
+table_create Posts TABLE_HASH_KEY ShortText
+column_create Posts title COLUMN_SCALAR ShortText
+column_create Posts body COLUMN_SCALAR LongText
+"""
+GROONGA_INDEX = """table_create Terms TABLE_PAT_KEY ShortText --default_tokenizer TokenMecab --normalizer NormalizerAuto
+column_create Terms posts COLUMN_INDEX|WITH_POSITION|WITH_SECTION Posts title,body
+"""
+
+
+def groonga_commands(posts: list, work: Path) -> Path:
+    """The `groonga` command file of the Groonga build (written before it is timed)."""
+    path = work / "groonga.grn"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(GROONGA_SCHEMA + "load --table Posts\n[\n")
+        out.write(",\n".join(json.dumps({"_key": p.slug, "title": p.title, "body": p.body}, ensure_ascii=False)
+                              for p in posts))
+        out.write("\n]\n" + GROONGA_INDEX)
+    return path
+
+
+def build_groonga(commands: Path, work: Path) -> float:
+    db = work / "groonga"
+    shutil.rmtree(db, ignore_errors=True)
+    db.mkdir()
+    started = time.perf_counter()
+    with commands.open("rb") as stdin:
+        run = subprocess.run(["groonga", "-n", str(db / "db")], stdin=stdin, capture_output=True)
+    took = time.perf_counter() - started
+    if run.returncode or b"[[-" in run.stdout:  # an error answer starts with a negative code
+        raise SystemExit(f"bench/run.py: groonga failed: {run.stdout[-500:]!r} {run.stderr[-500:]!r}")
+    return took
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--builds", type=int, default=3, help="timed rounds of the three builds (the fastest counts)")
     ap.add_argument("--repeat", type=int, default=3, help="passes over the query list")
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--skip-bigram", action="store_true", help="skip the slow bigram baseline")
+    ap.add_argument("--skip-groonga", action="store_true", help="skip the Groonga baseline")
     args = ap.parse_args()
+    groonga = not args.skip_groonga and shutil.which("groonga") is not None
+    if not args.skip_groonga and not groonga:
+        print("no groonga command: the Groonga row is skipped "
+              "(apt-get install groonga-bin groonga-tokenizer-mecab)", file=sys.stderr)
 
     site = unpacked_corpus()
     if site is None:
@@ -183,14 +231,19 @@ def main() -> int:
     queries = read_queries()
     chars = sum(len(p.read_text(encoding="utf-8")) for p in find_post_files(posts_root(site)))
     work = Path(tempfile.mkdtemp(prefix="blogsearch-bench-"))
-    posts_for_bigram = None if args.skip_bigram else load_posts(site).posts
-    rounds: dict[str, list[float]] = {"floor": [], "ours": [], "bigram": []}
+    loaded = load_posts(site).posts if groonga or not args.skip_bigram else []
+    posts_for_bigram = None if args.skip_bigram else loaded
+    commands = groonga_commands(loaded, work) if groonga else None
+    rounds: dict[str, list[float]] = {"floor": [], "ours": [], "bigram": [], "groonga": []}
     try:
         for _ in range(args.builds):
             rounds["floor"].append(bare_fugashi(site))
             rounds["ours"].append(build_ours(site, work))
             if posts_for_bigram is not None:
                 rounds["bigram"].append(build_bigram(posts_for_bigram, work, args.procs))
+            if commands is not None:
+                rounds["groonga"].append(build_groonga(commands, work))
+        groonga_size = dir_size(work / "groonga") if commands is not None else 0
         floor = min(rounds["floor"])
         mine = ours(site, work, queries, args.repeat) | {"build": min(rounds["ours"])}
         base = None if args.skip_bigram else (
@@ -214,7 +267,13 @@ def main() -> int:
         print(f"| {name} | {r['build']:.1f} | {posts / r['build']:.0f} | {r['size'] / 1e6:.1f} | "
               f"{statistics.median(every):.1f} | {percentile(r['cold'], 0.95):.1f} | "
               f"{percentile(r['warm'], 0.95) if r['warm'] else float('nan'):.1f} | {r['mrr']:.3f} |")
+    if rounds["groonga"]:
+        g = min(rounds["groonga"])
+        print(f"| Groonga, TokenMecab (load + offline index) | {g:.1f} | {posts / g:.0f} | {groonga_size / 1e6:.1f} "
+              f"| – | – | – | – |")
     print()
+    if rounds["groonga"]:
+        print(f"- index build / Groonga-MeCab build: {mine['build'] / min(rounds['groonga']):.2f}× (target ≤ 2×)")
     print(f"- index build / bare fugashi: {mine['build'] / floor:.2f}× (target ≤ 2.5×)")
     if base:
         print(f"- bigram build / index build: {base['build'] / mine['build']:.2f}× (target ≥ 3×)")

@@ -229,7 +229,21 @@ class SharedSearcher:
         return self.run(lookup, lane)
 
     def state(self) -> IndexState:
-        """The current index version (opening if needed)."""
+        """The current index version (opening if needed).
+
+        Every cacheable request asks this before its view runs (for the
+        ETag), so it does not queue for the search lock behind the searches
+        in progress when this process already answers from the newest
+        version: `is_current` is a directory listing that reads nothing the
+        searches use."""
+        searcher, state = self._searcher, self._state
+        if (searcher is not None and state is not None and state.version == searcher.version
+                and self._pid == os.getpid()):
+            try:
+                if searcher.is_current():
+                    return state
+            except Exception:  # noqa: BLE001 (the locked path below says what is wrong)
+                pass
         return self.run(lambda searcher: None)[0]
 
     def close(self) -> None:
