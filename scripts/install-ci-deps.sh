@@ -10,6 +10,7 @@ missing=()
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v jekyll >/dev/null || missing+=(jekyll)
+command -v rsync >/dev/null || missing+=(rsync)  # tests/test_deploy_replicas.py
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -28,3 +29,4 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty
 /usr/sbin/nginx -v
 systemd-analyze --version | head -1
 jekyll --version
+rsync --version | head -1
