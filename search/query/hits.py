@@ -78,7 +78,7 @@ def facets(snapshot: Snapshot, mask: np.ndarray, limit: int | None = MAX_FACET_V
            ) -> dict[str, list[dict[str, Any]]]:
     """Tag and category counts over the documents of `mask`, most frequent first."""
     return {
-        name: [{"value": v, "count": c} for v, c in snapshot.facet_counts(name, mask)[:limit]]
+        name: [{"value": v, "count": c} for v, c in snapshot.facet_counts(name, mask, limit)]
         for name in FACET_FIELDS
     }
 

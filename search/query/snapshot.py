@@ -131,9 +131,13 @@ class Snapshot:
         self, fieldname: str, text: str, docnums: Iterable[int]
     ) -> dict[int, list[tuple[int, int]]]:
         """(start, end) character offsets of a term in some documents."""
-        docs = self.postings(fieldname, text)[0]
+        docs = self.postings(fieldname, text)[0]  # ascending
         candidates = sorted(int(d) for d in docnums)
-        present = np.isin(candidates, docs)
+        if not len(docs) or not candidates:
+            return {}
+        # a few hits looked up in a sorted posting list: np.isin would sort the whole list
+        at = np.minimum(np.searchsorted(docs, candidates), len(docs) - 1)
+        present = docs[at] == candidates
         found: dict[int, list[tuple[int, int]]] = {}
         for (leaf, offset), segid in zip(self._leaves, self.segment_ids):
             mine = [d - offset for d, here in zip(candidates, present)
@@ -172,8 +176,10 @@ class Snapshot:
             self._keywords[fieldname] = cached
         return cached
 
-    def facet_counts(self, fieldname: str, mask: np.ndarray) -> list[tuple[str, int]]:
-        """(value, number of documents in `mask` having it), most frequent first."""
+    def facet_counts(self, fieldname: str, mask: np.ndarray, limit: int | None = None
+                     ) -> list[tuple[str, int]]:
+        """(value, number of documents in `mask` having it), most frequent first
+        (the first `limit` of them)."""
         values, value_idx, docs = self.keyword_pairs(fieldname)
         if not values:
             return []
@@ -181,7 +187,8 @@ class Snapshot:
         # values come in lexicon (sorted) order, so a stable sort by count
         # gives most frequent first, then alphabetical
         order = np.argsort(-counts, kind="stable")
-        order = order[: np.count_nonzero(counts)]
+        nonzero = np.count_nonzero(counts)
+        order = order[: nonzero if limit is None else min(nonzero, limit)]
         return [(values[i], int(counts[i])) for i in order]
 
     def dates(self) -> np.ndarray:
