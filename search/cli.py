@@ -10,7 +10,6 @@ import argparse
 import html
 import importlib.metadata
 import json
-import os
 import re
 import sys
 import unicodedata
@@ -21,7 +20,7 @@ from zoneinfo import ZoneInfo
 from search.errors import Invalid, SearchError
 from search.ingest.jekyll import CONFIG_FILE, config_files, read_config
 from search.ingest.posts import DEFAULT_TIMEZONE, SiteConfig
-from search.settings import check_base_url, check_permalink, check_seconds, check_timezone
+from search.settings import LIBRARY, check_base_url, check_permalink, check_seconds, check_timezone, env
 
 if TYPE_CHECKING:
     from search.editorial.duplicates import BlogDuplicates, DuplicateReport
@@ -29,13 +28,8 @@ if TYPE_CHECKING:
 # Each command imports what it runs, so `blogsearch tokenize` or `--help`
 # loads neither Whoosh nor NumPy (and `serve`, in web.cli, Flask only there).
 
-DEFAULT_INDEX = "index"
+DEFAULT_INDEX = LIBRARY["INDEX"].default
 T = TypeVar("T")
-ENV_PREFIX = "BLOGSEARCH_"
-
-
-def env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(f"{ENV_PREFIX}{name}", default)
 
 
 class Parser(argparse.ArgumentParser):
@@ -75,7 +69,7 @@ def checked(check: Callable[[Any], T]) -> Callable[[str], T]:
 def env_default(name: str, default: Any) -> Any:
     """BLOGSEARCH_<name> as an option's default (checked like the option), else `default`."""
     value = env(name)
-    return default if value is None else EnvValue(value, ENV_PREFIX + name)
+    return default if value is None else EnvValue(value, LIBRARY[name].env)
 
 
 def whole_number(minimum: int) -> Callable[[Any], int]:

@@ -1,26 +1,33 @@
 """Settings of the web service: explicit values first, then `BLOGSEARCH_*`
-environment variables, then defaults. Read only here and in the CLI.
+environment variables, then defaults (`search.settings.resolve`).
 
 Each setting `NAME` is the Flask config key `NAME` and the environment
-variable `BLOGSEARCH_NAME`.
+variable `BLOGSEARCH_NAME`. The rows the library shares (INDEX, BASE_URL,
+TIMEZONE, QUERY_LOG) are `search.settings`'; `ALL_SETTINGS` is the one
+table of every setting.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
-from search.settings import check_base_url, check_timezone
-from search.ingest.posts import DEFAULT_TIMEZONE
+from search.settings import (
+    LIBRARY,
+    LIBRARY_SETTINGS,
+    Setting,
+    SettingsError,
+    check_base_url,
+    optional_path,
+    resolve,
+)
 
-ENV_PREFIX = "BLOGSEARCH_"
+# Setting, SettingsError and resolve are the web layer's names for search.settings'
+__all__ = ["ALL_SETTINGS", "APP_SETTINGS", "SERVER_SETTINGS", "Setting", "SettingsError",
+           "parse_origin", "resolve"]
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class SettingsError(ValueError):
-    """A setting with a value blogsearch cannot use; names the setting."""
 
 
 def _int(value: Any, minimum: int, maximum: int | None = None) -> int:
@@ -97,10 +104,6 @@ def _flag(value: Any) -> bool:
     raise ValueError("must be true or false (1/0, yes/no, on/off)")
 
 
-def _timezone(value: Any) -> str:
-    return check_timezone(value)
-
-
 def _base_url(value: Any) -> str:
     return check_base_url(value)
 
@@ -110,13 +113,6 @@ def _host(value: Any) -> str:
     if not host or any(c.isspace() or c in "/[]" for c in host):
         raise ValueError("must be a host name or an IP address, e.g. 127.0.0.1")
     return host
-
-
-def _optional_path(value: Any) -> str | None:
-    """A folder, or None (off) for an empty value."""
-    if value is None:
-        return None
-    return str(value).strip() or None
 
 
 def _lang(value: Any) -> str:
@@ -129,13 +125,13 @@ def _strings_file(value: Any) -> str | None:
     """A JSON file of UI string overrides (checked now, so a typo fails at start-up)."""
     from web.strings import load_overrides
 
-    path = _optional_path(value)
+    path = optional_path(value)
     load_overrides(path)
     return path
 
 
 def _folder(value: Any) -> str | None:
-    path = _optional_path(value)
+    path = optional_path(value)
     if path is not None and not os.path.isdir(path):
         raise ValueError(f"{path} is not a folder")
     return path
@@ -155,37 +151,20 @@ def _basic_auth(value: Any) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: Any
-    parse: Callable[[Any], Any]
-    help: str
-
-    @property
-    def env(self) -> str:
-        return ENV_PREFIX + self.name
-
-
 # Settings of the Flask application (create_app).
 APP_SETTINGS = (
-    Setting("INDEX", "index", str, "index folder built by `blogsearch index`"),
+    LIBRARY["INDEX"],
     Setting("CACHE_SIZE", 1024, _non_negative_int,
             "search results kept per worker process (LRU entries); 0 disables the cache"),
     Setting("CORS_ORIGINS", (), _origins,
             "comma-separated origins (scheme://host[:port]) whose pages may call the API from a browser"),
-    Setting("BASE_URL", "", _base_url,
-            "the blog's URL, e.g. https://blog.example.com (as for `blogsearch index`): "
-            "relative post links on the search pages are made absolute with it"),
-    Setting("TIMEZONE", DEFAULT_TIMEZONE, _timezone,
-            "time zone of the `from`/`to` dates (the blog's time zone)"),
+    LIBRARY["BASE_URL"],
+    LIBRARY["TIMEZONE"],
     Setting("READ_ONLY", False, _flag,
             "refuse to start unless the index folder, its files and every folder on the way to it "
             "are read-only for the server's user, and the index is readable (production: "
             "`blogsearch index` runs as another user)"),
-    Setting("QUERY_LOG", "querylog", _optional_path,
-            "folder of the search log (queries, result counts and filters; never addresses or "
-            "cookies) read by `blogsearch report` and /editor/report; empty disables logging"),
+    LIBRARY["QUERY_LOG"],
     Setting("SITE_TITLE", "", str,
             "the blog's name, shown in the search pages' header (empty: the `title` of the _config.yml "
             "the index was built with, else the catalogue's 「ブログ内検索」)"),
@@ -220,25 +199,6 @@ SERVER_SETTINGS = (
 )
 
 
-def resolve(
-    settings: tuple[Setting, ...],
-    given: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """Each setting's value: `given[name]`, else the environment, else the default."""
-    given = given or {}
-    environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    for s in settings:
-        if s.name in given:
-            raw, source = given[s.name], s.name
-        elif s.env in environ:
-            raw, source = environ[s.env], s.env
-        else:
-            values[s.name] = s.default
-            continue
-        try:
-            values[s.name] = s.parse(raw)
-        except (TypeError, ValueError) as e:
-            raise SettingsError(f"{source}={raw!r}: {e}") from None
-    return values
+# The one table: every setting of blogsearch, each declared once.
+ALL_SETTINGS = LIBRARY_SETTINGS + tuple(s for s in APP_SETTINGS + SERVER_SETTINGS
+                                        if s.name not in LIBRARY)
