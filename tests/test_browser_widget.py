@@ -113,8 +113,12 @@ class Tab:
         self.input.wait_for()
 
     def type(self, text: str) -> None:
+        """Text arriving as an IME commit does: one insertion. (Keystrokes
+        typed one by one in real time could straddle the debounce on a
+        loaded machine and make a test's count of requests flaky; the
+        debounce itself is tested on the page's clock.)"""
         self.input.click()
-        self.page.keyboard.type(text)
+        self.page.keyboard.insert_text(text)
 
     def asked(self, endpoint: str = "search") -> list[str]:
         """The `q` of every request to /api/<endpoint> so far."""
