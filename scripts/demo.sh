@@ -9,5 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e .
-.venv/bin/blogsearch index --posts data/posts --index index
+# --rebuild: the demo index is throwaway, and one left by an older blogsearch
+# (another index format) would otherwise only get the rebuild message
+.venv/bin/blogsearch index --posts data/posts --index index --rebuild
 exec .venv/bin/blogsearch serve --index index --host 127.0.0.1 --port "${PORT:-8000}"
