@@ -94,9 +94,9 @@ def headings(markdown: str) -> list[Heading]:
             # kramdown reads `- item` over `---` as a heading inside the item
             found.append((1 if setext.group(1)[0] == "=" else 2, _LIST_MARKER.sub("", previous).strip(), None))
             previous = ""
-        elif _IAL_ID.match(line) and found and _directly_under(lines, i, found):
+        elif (ial := _IAL_ID.match(line)) and found and _directly_under(lines, i):
             level, text, _ = found[-1]
-            found[-1] = (level, text, _IAL_ID.match(line).group(1))
+            found[-1] = (level, text, ial.group(1))
             previous = ""
         else:
             previous = line if line.strip() and not line.startswith(("    ", "\t")) else ""
@@ -119,7 +119,7 @@ def _is_rule_or_quote(line: str) -> bool:
     return stripped.startswith(">") or set(stripped) <= {"-", "*", "_", " "}
 
 
-def _directly_under(lines: list[str], i: int, found: list) -> bool:  # noqa: ANN001
+def _directly_under(lines: list[str], i: int) -> bool:
     """Whether line i follows a heading line (an IAL applies to the block above)."""
     above = lines[i - 1] if i else ""
     return bool(_ATX.match(above) or _SETEXT.match(above))
