@@ -1,7 +1,8 @@
 """The `blogsearch` command line: index, query, tokenize; related, duplicates, report.
 
 Configuration is read here and only here: options, with `BLOGSEARCH_*`
-environment variables as defaults. The library takes explicit arguments.
+environment variables as defaults, each declared in the one table of
+settings (`search.settings`). The library takes explicit arguments.
 """
 
 from __future__ import annotations
