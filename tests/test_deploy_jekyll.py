@@ -17,7 +17,7 @@ import yaml
 
 from search import Searcher
 from web.cli import build_parser
-from tests.support import REPO
+from tests.support import REPO, jekyll
 
 PLUGIN = REPO / "deploy" / "jekyll" / "_plugins" / "blogsearch.rb"
 WORKFLOW = REPO / "deploy" / "github" / "blogsearch.yml"
@@ -30,15 +30,6 @@ POSTS = {
         "---\ntitle: ペンギンの行進を観察する\ntags: [動物]\n---\n"
         "南極のペンギンは群れで長い距離を歩いて移動する。その行進を一日中観察した。\n"),
 }
-
-
-def jekyll() -> str:
-    found = shutil.which("jekyll")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("jekyll is missing (scripts/install-ci-deps.sh installs it)")
-        pytest.skip("jekyll is absent")
-    return found
 
 
 def make_site(root: Path, config: str) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from search.ingest.frontmatter import read_front_matter
 from search.ingest.headings import Heading, gfm_id, headings, locate
 from search.ingest.markup import render_liquid
 from search.ingest.plaintext import markdown_to_text
-from tests.support import REPO
+from tests.support import REPO, jekyll
 
 sys.path.insert(0, str(REPO / "bench"))
 from corpus import unpacked_corpus  # noqa: E402
@@ -94,15 +93,6 @@ title: 閉じないタグ
 
 ここは見出しにならない。
 """
-
-
-def jekyll() -> str:
-    found = shutil.which("jekyll")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("jekyll is missing (scripts/install-ci-deps.sh installs it)")
-        pytest.skip("jekyll is absent")
-    return found
 
 
 def jekyll_ids(posts: dict[str, str], tmp_path: Path) -> dict[str, list[str]]:

@@ -5,7 +5,6 @@ Jekyll; options override the file; `check` agrees with `index`."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 
 from search.ingest.jekyll import JekyllConfigError, config_files, read_config
 from search import Searcher
-from tests.support import REPO
+from tests.support import REPO, jekyll
 
 
 POSTS = {
@@ -129,14 +128,9 @@ def test_a_site_without_config_keeps_the_defaults(tmp_path: Path) -> None:
 ], ids=["default-utc-machine", "default-tokyo-machine", "pretty-baseurl-tokyo", "categories-newyork"])
 def test_urls_are_the_pages_jekyll_writes(tmp_path: Path, config: str, tz: str,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    jekyll = shutil.which("jekyll")
-    if jekyll is None:
-        if os.environ.get("CI"):
-            pytest.fail("jekyll is missing (scripts/install-ci-deps.sh installs it)")
-        pytest.skip("jekyll is absent")
     site = make_site(tmp_path, config)
     monkeypatch.setenv("TZ", tz)  # the building machine's zone, for Jekyll and blogsearch alike
-    built = subprocess.run([jekyll, "build", "--source", str(site), "--destination", str(tmp_path / "_site")],
+    built = subprocess.run([jekyll(), "build", "--source", str(site), "--destination", str(tmp_path / "_site")],
                            capture_output=True, text=True, timeout=300, env={**os.environ, "LANG": "C.UTF-8"})
     assert built.returncode == 0, built.stdout + built.stderr
     written = {"/" + p.relative_to(tmp_path / "_site").as_posix() for p in (tmp_path / "_site").rglob("*.html")}

@@ -8,7 +8,6 @@ and blogsearch must read exactly those posts with exactly those values."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 from search.ingest.jekyll import config_files, read_config
 from search.ingest.posts import load_posts, parse_post, slugify, SiteConfig
+from tests.support import jekyll
 
 BODY = "南極のペンギンは群れで長い距離を歩いて移動する。その行進を一日中観察した。\n"
 
@@ -79,15 +79,6 @@ defaults:
   - scope: {path: "my/_posts", type: posts}
     values: {render_with_liquid: false, categories: [既定]}
 """
-
-
-def jekyll() -> str:
-    found = shutil.which("jekyll")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("jekyll is missing (scripts/install-ci-deps.sh installs it)")
-        pytest.skip("jekyll is absent")
-    return found
 
 
 def make_site(root: Path, config: str, posts: dict[str, str]) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -78,3 +79,16 @@ def blogsearch_serve(index: Path, log: Path, *args: str, port: int | None = None
                 raise
     if check_exit:
         assert proc.returncode == 0, log.read_text(errors="replace")
+
+
+def jekyll() -> str:
+    """The path of Debian's `jekyll`, the referee for a Jekyll site's posts and
+    URLs; the test skips where it is absent, and fails in CI (which installs it)."""
+    import pytest
+
+    found = shutil.which("jekyll")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("jekyll is missing (scripts/install-ci-deps.sh installs it)")
+        pytest.skip("jekyll is absent")
+    return found
