@@ -33,6 +33,8 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _LIST_MARKER = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+")
 _HEADER_ID = re.compile(r"[ \t]*\{#([A-Za-z][\w-]*)\}[ \t]*$")  # kramdown's header id syntax
 _IAL_ID = re.compile(r"^ {0,3}\{:[^}]*?#([A-Za-z][\w-]*)[^}]*\}[ \t]*$")  # a {: #id .class} line
+# characters that can make a heading's Markdown differ from its text
+_INLINE_SYNTAX = re.compile(r"[\\`*_\[\]<>&!~]")
 _RENDERED_TAG = re.compile(r"(<[^>]*>)")  # a tag of cmark's output (text is escaped there)
 # A line starting with an HTML start tag opens an HTML block in kramdown,
 # which runs to the element's end tag (to the end of the post when there is
@@ -148,6 +150,8 @@ def _inline_text(inline_markdown: str) -> str:
     """The text of a heading's Markdown as a reader sees it (emphasis, code
     spans and links reduced to their text, HTML tags dropped, the spaces
     around a dropped tag kept, as kramdown keeps them for the id)."""
+    if not _INLINE_SYNTAX.search(inline_markdown):
+        return inline_markdown.strip()  # plain text (most headings): what cmark would give
     # rendered as a heading, so that `1. …` or `- …` is not read as a list
     rendered = cmarkgfm.github_flavored_markdown_to_html("# " + inline_markdown.strip())
     parts: list[str] = []
