@@ -60,3 +60,18 @@ def test_overlapping_spans_are_merged() -> None:
 def test_whitespace_is_collapsed_for_display() -> None:
     text = "見出し\n\n本文の  最初の文。"
     assert visible(make_snippet(text, spans_of(text, "本文"))).count("  ") == 0
+
+
+def test_the_windows_most_valuable_match_is_not_cut_off_by_the_sentence_start() -> None:
+    # the best window opens at 曲 and reaches 拍子, but starting the snippet at
+    # the beginning of 曲's sentence (up to 50 characters back) pushed 拍子 out:
+    # the snippet showed only the one-character 曲 (issue 14)
+    text = (FILLER + "このセクションではヨハン・ゼバスティアン・バッハの作品を例に、オルガンのための前奏曲の最初の"
+            "二小節を使います。上段鍵盤パートは二つのボイスを、下段鍵盤とペダルはそれぞれ一つのボイスを持ち"
+            "ます。各パートの譜は別々の変数に書いておき、最後にまとめて一つの楽譜に組み立てます。そのため四つの音楽定義と、拍子記号と調号を定義する一つの音楽定義が要ります。" + FILLER)
+    at = text.index("曲")
+    assert at - text.rindex("。", 0, at) > 40 and 100 < text.index("拍子") - at < 118
+    spans = spans_of(text, "曲") + spans_of(text, "拍子")
+    snippet = make_snippet(text, spans, {"曲": 0.5, "拍子": 3.9})
+    assert "<mark>拍子</mark>" in snippet
+    assert 100 <= len(visible(snippet)) <= 165

@@ -69,6 +69,23 @@ def best_window(spans: Sequence[Span], weights: dict[Hashable, float], width: in
     return best_start
 
 
+def _opening(text: str, first: int) -> int:
+    """Where a snippet whose first match is at `first` starts."""
+    sentence = _sentence_start(text, first)
+    return sentence if sentence is not None else max(0, first - 20)
+
+
+def _bounds(text: str, start: int) -> tuple[int, int]:
+    """A snippet's start (moved back near the end of the text) and end."""
+    if len(text) - start < TARGET_CHARS:  # near the end: fill the snippet from before
+        start = max(0, len(text) - TARGET_CHARS)
+        boundary = _SENTENCE_END.search(text, start, start + LOOKBACK)
+        start = boundary.end() if boundary and start > 0 else start
+    while start < len(text) and text[start].isspace():
+        start += 1
+    return start, _sentence_end(text, start)
+
+
 def _sentence_start(text: str, pos: int) -> int | None:
     """Index just after the last sentence end within LOOKBACK before pos."""
     lo = max(0, pos - LOOKBACK)
@@ -102,18 +119,17 @@ def make_snippet(
     if not text:
         return ""
     if not spans or len(text) <= MAX_CHARS:
-        start = 0
+        start, end = _bounds(text, 0)
     else:
-        first = best_window(spans, weights or {}, TARGET_CHARS - 20)
-        sentence = _sentence_start(text, first)
-        start = sentence if sentence is not None else max(0, first - 20)
-    if len(text) - start < TARGET_CHARS:  # near the end: fill the snippet from before
-        start = max(0, len(text) - TARGET_CHARS)
-        boundary = _SENTENCE_END.search(text, start, start + LOOKBACK)
-        start = boundary.end() if boundary and start > 0 else start
-    while start < len(text) and text[start].isspace():
-        start += 1
-    end = _sentence_end(text, start)
+        weights = weights or {}
+        first = best_window(spans, weights, TARGET_CHARS - 20)
+        start, end = _bounds(text, _opening(text, first))
+        # the sentence start may push the window's most valuable match out
+        # of the snippet (曲 shown, 拍子 cut off): then open at that match
+        window = [s for s in spans if first <= s[0] < first + TARGET_CHARS - 20]
+        best = max(window, key=lambda s: (weights.get(s[2], 1.0), -s[0]), default=None)
+        if best is not None and not start <= best[0] < best[1] <= end:
+            start, end = _bounds(text, _opening(text, best[0]))
     prefix = "" if start == 0 or text[start - 1] in "。！？!?\n" else ELLIPSIS
     suffix = "" if end >= len(text) or text[end - 1] in "。！？!?\n" else ELLIPSIS
     return prefix + mark_html(text, spans, start, end).strip() + suffix
