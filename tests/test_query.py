@@ -220,6 +220,44 @@ def test_one_character_word_never_makes_a_result_alone(searcher: Searcher) -> No
         assert "プロジェクト" in hit.title + hit.snippet_html
 
 
+NOISE_POSTS = {
+    "2025-01-10-search-ranking-table": ("検索順位を表で比べる",
+        "プロの編集者は、記事ごとの検索順位を表にまとめて毎週見直します。順位が下がった記事は見出しを直します。"),
+    "2025-01-11-hundred-tests": ("テストを100件書くコツ",
+        "単体テストを100件書くときのコツは、小さな関数に分けることです。テストの名前には期待する振る舞いを書きます。"),
+    "2025-01-12-cache-control": ("今日のキャッシュ設定",
+        "今日は Cache-Control: no-cache の意味を説明します。画像はキャッシュしても構いません。"),
+}
+
+
+@pytest.fixture(scope="module")
+def noise_searcher(tmp_path_factory: pytest.TempPathFactory):
+    posts = tmp_path_factory.mktemp("noise") / "_posts"
+    posts.mkdir()
+    for name, (title, body) in NOISE_POSTS.items():
+        (posts / f"{name}.md").write_text(f"---\ntitle: {title}\n---\n{body}\n", encoding="utf-8")
+    index = posts.parent / "index"
+    assert not build_index(posts, index, procs=1).errors
+    with Searcher(index) as s:
+        yield s
+
+
+@pytest.mark.parametrize("found, not_found", [
+    # 野球 is the head of プロ野球; a blog that never mentions it has no post
+    # about professional baseball, whatever else it shares (プロ, 順位, 表)
+    ("検索順位の表", "プロ野球の順位表"),
+    # a number is not a thing the query is about: 100 and コツ are not a golf post
+    ("テスト 100件 コツ", "ゴルフ 100切り コツ"),
+    # no of romaji is a particle, not the English word (Cache-Control: no-cache)
+    ("kyou no kyasshu", "kyou no bangohan"),
+])
+def test_a_post_sharing_only_the_querys_minor_words_is_no_result(noise_searcher: Searcher, found: str,
+                                                                 not_found: str) -> None:
+    assert slugs(noise_searcher.search(found))[:1] != []
+    result = noise_searcher.search(not_found)
+    assert (result.total, slugs(result)) == (0, [])
+
+
 def test_native_verb_also_searches_the_sa_verb_noun_of_the_blog(searcher: Searcher) -> None:
     plan = searcher.plan("所有者を変える")
     expansions = plan.expansions_of("変える")

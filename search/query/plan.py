@@ -42,6 +42,9 @@ MAX_READING_CHUNKS = 4
 # Paraphrases of a query word (変える → 変更) score at this share of it.
 EXPANSION_WEIGHT = 0.5
 _ROMAJI_CHUNK = re.compile(r"[A-Za-z][A-Za-z'-]+")
+COMPOUND_POS = ("名詞", "接尾辞-名詞的")  # parts of a compound noun
+# particles as romaji: between romaji chunks they are particles, not words (neko no ohirune)
+ROMAJI_PARTICLES = frozenset("no wo o ga ni de to ha wa e he mo ya ka kara made yori".split())
 # "phrase" (ASCII or full-width quotes, 「」 is ordinary text) and -excluded
 _PHRASE = re.compile(r'["\uff02\u201c\u201d]([^"\uff02\u201c\u201d]+)["\uff02\u201c\u201d]')
 _EXCLUDED = re.compile(r"(?:^|(?<=\s))[-\uff0d](?=[^\s\d.-])(\S+)")
@@ -109,6 +112,8 @@ class QueryPlan:
     expansions: tuple[tuple[str, tuple[QueryTerm, ...]], ...] = ()
     phrases: tuple[Phrase, ...] = ()  # "…": every result contains each
     excluded: tuple[Phrase, ...] = ()  # -語: no result contains any
+    # nouns written together (プロ野球: プロ, 野球), the last one the head
+    compounds: tuple[tuple[str, ...], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -158,14 +163,27 @@ def plan_query(text: str, readings: ReadingTable | None = None) -> QueryPlan:
     text = clean_text(text)
     plain, phrases, excluded = parse_syntax(text)
     terms: dict[str, QueryTerm] = {}
+    compounds: list[list[str]] = []
+    end = -1
     for m in analyze(plain):
         if m.kept and m.term not in terms and len(terms) < MAX_QUERY_TERMS:
             terms[m.term] = QueryTerm(m.term, m.surface, term_weight(m.lemma, m.term), m.pos)
+        if m.kept and m.pos.startswith(COMPOUND_POS) and m.term in terms:
+            if m.start != end or not compounds:
+                compounds.append([])
+            compounds[-1].append(m.term)
+            end = m.end
+        else:
+            end = -1
     if terms and all(t.weight < 1.0 for t in terms.values()):
         terms = {k: replace(t, weight=1.0) for k, t in terms.items()}
     runs = tuple(tuple(r) for r in bigram_runs(plain)[:8])
     groups = reading_groups(plain, readings, set(terms)) if readings is not None else ()
-    return QueryPlan(text, tuple(terms.values()), runs, groups, phrases=phrases, excluded=excluded)
+    if any(g.chunk.isascii() for g in groups):
+        terms = {k: t for k, t in terms.items() if t.surface.lower() not in ROMAJI_PARTICLES}
+    compounds = [c for c in compounds if len(c) > 1 and all(t in terms for t in c)]
+    return QueryPlan(text, tuple(terms.values()), runs, groups, phrases=phrases, excluded=excluded,
+                     compounds=tuple(tuple(c) for c in compounds))
 
 
 def with_paraphrases(plan: QueryPlan, table: ParaphraseTable,

@@ -8,10 +8,11 @@ more of the query's words (weighted by rarity).
 Then a minimum-should-match (`Ranking.min_match`, `enough_matched`): a
 post is a result only if it contains more than MIN_COVERAGE of the query's
 informative weight (each word weighted by its capped idf × its weight in the
-plan, verbs and adjectives at half; a kana or romaji chunk counts as one
-word, matched through its own words or its reading; a paraphrase matches
-for its word) or half of its nouns of two characters or more, and at least
-one word of two characters or more when the query has one. A one-character
+plan, verbs and adjectives at half, a word no post has at ABSENT_FACTOR
+times; a kana or romaji chunk counts as one word, matched through its own
+words or its reading; a paraphrase matches for its word) or half of its
+nouns of two characters or more (numbers not counted), and at least one
+word of two characters or more when the query has one. A one-character
 word, a reading fragment or a bigram run alone never makes a post a result;
 bigrams only add to the score of posts that are results. Then the query
 syntax: every "phrase" must occur, no -excluded word may.
@@ -56,6 +57,10 @@ PREDICATE_SHARE = 0.5
 SPELLED_OUT_CHARS = 4
 ONE_CHAR_SHARE = 0.1  # a one-character word's share of its weight in choosing a snippet
 MIN_GROUP_SHARE = 0.5  # share of a kana chunk's reading a post must contain to match it
+# a word no post has (野球 of プロ野球の順位表 on a blog that never mentions
+# baseball) weighs this many times a rare word: the posts sharing the query's
+# other words are about something else
+ABSENT_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -194,20 +199,33 @@ def enough_matched(snapshot: Snapshot, plan: QueryPlan, matched: dict[str, np.nd
     total = 0.0
     any_strong = False
     chunk_terms = {t.text for g in plan.readings for t in plan.terms if _in_chunk(t.surface, g.chunk)}
+    found = {}  # term -> the documents counted as containing it
+    for term in plan.terms:
+        docs = matched[term.text]
+        if len(term.text) >= SPELLED_OUT_CHARS:  # or all its bigrams (ディスクリプタ in ディスクリプター)
+            docs = np.union1d(docs, _spelled_out(snapshot, term.text))
+        found[term.text] = docs
+    absent = {text for text, docs in found.items() if not len(docs)}
+    for compound in plan.compounds:
+        if not len(found[compound[-1]]):  # プロ of プロ野球 is not about baseball
+            for text in compound[:-1]:
+                found[text] = EMPTY[0]
     for term in plan.terms:
         if term.text in chunk_terms:
             continue  # counted with its chunk's reading below
-        docs = matched[term.text]
+        docs = found[term.text]
         verb = term.pos.startswith(PREDICATE_POS)
-        w = min(_idf(snapshot, len(docs)), MAX_WORD_IDF) * term.weight * (PREDICATE_SHARE if verb else 1.0)
-        if len(term.text) >= SPELLED_OUT_CHARS:  # or all its bigrams (ディスクリプタ in ディスクリプター)
-            docs = np.union1d(docs, _spelled_out(snapshot, term.text))
+        w = min(_idf(snapshot, len(matched[term.text])), MAX_WORD_IDF) * term.weight
+        w *= PREDICATE_SHARE if verb else 1.0
+        if term.text in absent:
+            w *= ABSENT_FACTOR
         weight[docs] += w
         total += w
         if is_strong(term.text) and term.weight >= 1.0:
             any_strong = True
             strong[docs] = True
-            if not verb:  # the count is of the things the query is about
+            # the count is of the things the query is about (not 100 of ゴルフ 100切り)
+            if not verb and not term.text.isdigit():
                 count[docs] += 1
                 words += 1
     for group, (share, group_strong) in zip(plan.readings, group_shares):
