@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from search.text.snippets import make_snippet, mark_html
+from search.text.snippets import choose_window, make_snippet, mark_html
 
 FILLER = "これは本文とは関係のない前置きの文章です。" * 30  # 660 characters
 
@@ -75,3 +75,6 @@ def test_the_windows_most_valuable_match_is_not_cut_off_by_the_sentence_start() 
     snippet = make_snippet(text, spans, {"曲": 0.5, "拍子": 3.9})
     assert "<mark>拍子</mark>" in snippet
     assert 100 <= len(visible(snippet)) <= 165
+    # the hit's section link is taken at the same match the snippet shows
+    window = choose_window(text, spans, {"曲": 0.5, "拍子": 3.9})
+    assert text[window.focus:window.focus + 2] == "拍子" and window.start <= window.focus < window.end

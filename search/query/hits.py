@@ -20,7 +20,7 @@ from search.query.plan import QueryPlan
 from search.query.rank import ONE_CHAR_SHARE, idf, is_strong
 from search.query.snapshot import Snapshot
 from search.index.schema import StoredPost
-from search.text.snippets import TARGET_CHARS, Span, best_window, make_snippet, mark_html
+from search.text.snippets import Span, choose_window, make_snippet, mark_html, render
 
 FACET_FIELDS = ("tags", "categories")
 MAX_FACET_VALUES = 30
@@ -95,7 +95,8 @@ def make_hits(snapshot: Snapshot, docnums: list[int], scores: np.ndarray,
     hits = []
     for d in docnums:
         post = snapshot.stored(d)
-        section, sections = _sections(post, body_spans[d], weights)
+        window = choose_window(post.body, body_spans[d], weights)
+        section, sections = _sections(post, body_spans[d], weights, window.focus)
         hits.append(Hit(
             slug=post.slug,
             url=post.url,
@@ -107,20 +108,21 @@ def make_hits(snapshot: Snapshot, docnums: list[int], scores: np.ndarray,
             author=post.author,
             excerpt=post.excerpt,
             score=round(float(scores[d]), 4),
-            snippet_html=make_snippet(post.body, body_spans[d], weights),
+            snippet_html=render(post.body, body_spans[d], window),
             section=section,
             sections=sections,
         ))
     return hits
 
 
-def _sections(post: StoredPost, spans: list[Span], weights: dict[str, float]
+def _sections(post: StoredPost, spans: list[Span], weights: dict[str, float], focus: int | None
               ) -> tuple[dict[str, str] | None, list[dict[str, str]]]:
-    """The section of the snippet's best match, and a long post's best sections."""
-    if not post.sections or not spans:
+    """The section of the snippet's best match (at offset `focus`), and a
+    long post's best sections."""
+    if not post.sections or focus is None:
         return None, []
     starts = [offset for offset, _, _, _ in post.sections]
-    at = bisect.bisect_right(starts, best_window(spans, weights, TARGET_CHARS - 20)) - 1
+    at = bisect.bisect_right(starts, focus) - 1
     section = _link(post, at) if at >= 0 else None
     if len(post.body) < LONG_POST_CHARS:
         return section, []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Hashable, Sequence
+from typing import Hashable, NamedTuple, Sequence
 
 TARGET_CHARS = 140  # snippets are about 120-160 characters
 MAX_CHARS = 160
@@ -110,26 +110,49 @@ def _sentence_end(text: str, start: int) -> int:
     return m.end() if m else start + TARGET_CHARS
 
 
+class Window(NamedTuple):
+    """Where a snippet is cut from its text, and its most valuable match."""
+
+    start: int
+    end: int
+    focus: int | None  # offset of the best match shown (None without matches)
+
+
+def choose_window(
+    text: str,
+    spans: Sequence[Span],
+    weights: dict[Hashable, float] | None = None,
+) -> Window:
+    """The part of `text` a snippet shows: the window with the best matches,
+    opened at a sentence start (see module doc)."""
+    if not spans:
+        return Window(*_bounds(text, 0), None)
+    weights = weights or {}
+    first = best_window(spans, weights, TARGET_CHARS - 20)
+    window = [s for s in spans if first <= s[0] < first + TARGET_CHARS - 20]
+    best = max(window, key=lambda s: (weights.get(s[2], 1.0), -s[0]))
+    start, end = _bounds(text, _opening(text, first) if len(text) > MAX_CHARS else 0)
+    if not start <= best[0] < best[1] <= end:
+        # the sentence start pushed the window's most valuable match out of
+        # the snippet (曲 shown, 拍子 cut off): open at that match instead
+        start, end = _bounds(text, _opening(text, best[0]))
+    return Window(start, end, best[0])
+
+
+def render(text: str, spans: Sequence[Span], window: Window) -> str:
+    """The HTML snippet of `text` for a chosen window."""
+    if not text:
+        return ""
+    start, end = window.start, window.end
+    prefix = "" if start == 0 or text[start - 1] in "。！？!?\n" else ELLIPSIS
+    suffix = "" if end >= len(text) or text[end - 1] in "。！？!?\n" else ELLIPSIS
+    return prefix + mark_html(text, spans, start, end).strip() + suffix
+
+
 def make_snippet(
     text: str,
     spans: Sequence[Span],
     weights: dict[Hashable, float] | None = None,
 ) -> str:
     """An HTML snippet of `text` around the best matches (see module doc)."""
-    if not text:
-        return ""
-    if not spans or len(text) <= MAX_CHARS:
-        start, end = _bounds(text, 0)
-    else:
-        weights = weights or {}
-        first = best_window(spans, weights, TARGET_CHARS - 20)
-        start, end = _bounds(text, _opening(text, first))
-        # the sentence start may push the window's most valuable match out
-        # of the snippet (曲 shown, 拍子 cut off): then open at that match
-        window = [s for s in spans if first <= s[0] < first + TARGET_CHARS - 20]
-        best = max(window, key=lambda s: (weights.get(s[2], 1.0), -s[0]), default=None)
-        if best is not None and not start <= best[0] < best[1] <= end:
-            start, end = _bounds(text, _opening(text, best[0]))
-    prefix = "" if start == 0 or text[start - 1] in "。！？!?\n" else ELLIPSIS
-    suffix = "" if end >= len(text) or text[end - 1] in "。！？!?\n" else ELLIPSIS
-    return prefix + mark_html(text, spans, start, end).strip() + suffix
+    return render(text, spans, choose_window(text, spans, weights)) if text else ""
