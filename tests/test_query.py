@@ -227,6 +227,17 @@ NOISE_POSTS = {
         "単体テストを100件書くときのコツは、小さな関数に分けることです。テストの名前には期待する振る舞いを書きます。"),
     "2025-01-12-cache-control": ("今日のキャッシュ設定",
         "今日は Cache-Control: no-cache の意味を説明します。画像はキャッシュしても構いません。"),
+    "2025-01-13-dotted-notes": ("付点音符の書き方",
+        "8分音符の3連と、付点の符を書き分けます。楽譜を手で書くときの注意です。"),
+    "2025-01-14-triplets": ("3連符の書き方",
+        "3連符は、三つの音符を二つ分の長さで演奏する記号です。楽譜に書くには専用の記法を使います。"),
+    "2025-01-15-tremolo-beams": ("トレモロの連桁",
+        "トレモロの連桁は符幹に接触させずに描くことがあります。" + "譜例では四分音符と二分音符を並べています。" * 8
+        + "最後に連符との組み合わせを説明します。"),
+    "2025-01-15-command-flags": ("コマンドのフラグ",
+        "コマンドのフラグはスラッシュで始まります。"),
+    "2025-01-16-flash-memory": ("フラッシュメモリーの寿命",
+        "フラッシュメモリーは書き込みの回数に限りがあります。"),
 }
 
 
@@ -256,6 +267,25 @@ def test_a_post_sharing_only_the_querys_minor_words_is_no_result(noise_searcher:
     assert slugs(noise_searcher.search(found))[:1] != []
     result = noise_searcher.search(not_found)
     assert (result.total, slugs(result)) == (0, [])
+
+
+def test_one_character_words_written_apart_are_not_the_compound(noise_searcher: Searcher) -> None:
+    # dotted-notes has 3, 連, 符 and 書く, but never 3連符 written together;
+    # the verb 書く alone does not make it a result of a query naming a thing
+    for query in ("3連符を書くには", "連符を書く"):  # written together, with or without 3
+        found = slugs(noise_searcher.search(query))
+        assert found[:1] == ["triplets"] and "dotted-notes" not in found
+
+
+def test_the_snippet_shows_one_character_words_where_written_together(noise_searcher: Searcher) -> None:
+    # tremolo-beams has 連 and 符 apart at its start and 連符 at its end
+    hit = next(h for h in noise_searcher.search("3連符を書くには").hits if h.slug == "tremolo-beams")
+    assert "<mark>連符</mark>" in hit.snippet_html
+
+
+def test_a_long_word_is_not_spelled_out_by_bigrams_of_other_words(noise_searcher: Searcher) -> None:
+    # フラグ and スラッシュ have every bigram of フラッシュ (フラ, ラッ, ッシ, シュ)
+    assert slugs(noise_searcher.search("フラッシュ")) == ["flash-memory"]
 
 
 def test_native_verb_also_searches_the_sa_verb_noun_of_the_blog(searcher: Searcher) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import numpy as np
 
 from search.query.plan import QueryPlan
-from search.query.rank import ONE_CHAR_SHARE, idf, is_strong
+from search.query.rank import ONE_CHAR_SHARE, idf, is_strong, one_char_compounds
 from search.query.snapshot import Snapshot
 from search.index.schema import StoredPost
 from search.text.snippets import Span, choose_window, make_snippet, mark_html, render
@@ -92,6 +92,12 @@ def make_hits(snapshot: Snapshot, docnums: list[int], scores: np.ndarray,
     # one where only a one-character word of it occurs
     weights = {t.text: idf(snapshot, "body", t.text) * t.weight * (1.0 if is_strong(t.text) else ONE_CHAR_SHARE)
                for t in plan.all_terms}
+    # ... but one-character words written together as in the query (連符 of 3連符) are a word
+    for phrase in one_char_compounds(plan):
+        weights[phrase.text] = sum(idf(snapshot, "body", text) for text in phrase.terms)
+        for spans in (title_spans, body_spans):
+            for d in docnums:
+                spans[d].extend(_together(spans[d], phrase.terms, phrase.text))
     hits = []
     for d in docnums:
         post = snapshot.stored(d)
@@ -143,6 +149,15 @@ def _sections(post: StoredPost, spans: list[Span], weights: dict[str, float], fo
         sections.append({**_link(post, i),
                          "snippet_html": make_snippet(post.body[start:end], shifted, weights)})
     return section, sections
+
+
+def _together(spans: list[Span], words: tuple[str, ...], key: str) -> list[Span]:
+    """Spans of `words` written one right after the other, as one span."""
+    starts = {}  # end of a partial sequence -> its start
+    for i, word in enumerate(words):
+        mine = sorted((a, b) for a, b, k in spans if k == word)
+        starts = {b: (a if i == 0 else starts[a]) for a, b in mine if i == 0 or a in starts}
+    return [(start, end, key) for end, start in sorted(starts.items(), key=lambda e: e[1])]
 
 
 def _link(post: StoredPost, i: int) -> dict[str, str]:

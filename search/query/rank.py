@@ -12,15 +12,18 @@ plan, verbs and adjectives at half, a word no post has at ABSENT_FACTOR
 times; a kana or romaji chunk counts as one word, matched through its own
 words or its reading; a paraphrase matches for its word) or half of its
 nouns of two characters or more (numbers not counted), and at least one
-word of two characters or more when the query has one. A one-character
-word, a reading fragment or a bigram run alone never makes a post a result;
-bigrams only add to the score of posts that are results. Then the query
-syntax: every "phrase" must occur, no -excluded word may.
+word of two characters or more when the query has one (a noun, or
+one-character words written together as in the query — 連符 of 3連符 — when
+it has one). A one-character word, a reading fragment or a bigram run alone
+never makes a post a result; bigrams only add to the score of posts that
+are results. Then the query syntax: every "phrase" must occur, no -excluded
+word may.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -28,6 +31,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from search.index.analyzers import bigram_runs
+from search.index.schema import StoredPost
 from search.query.plan import READING_WEIGHT, Phrase, QueryPlan, QueryTerm, ReadingGroup
 from search.query.snapshot import EMPTY, Snapshot
 from search.text.morph import SUFFIX_MARK
@@ -55,6 +59,8 @@ PREDICATE_SHARE = 0.5
 # a word this long also matches where all its bigrams occur (ディスクリプタ in
 # ディスクリプター); shorter ones would match inside other words (ローン in クローン)
 SPELLED_OUT_CHARS = 4
+_HALF_WIDTH_KANA = re.compile("[\uff66-\uff9f]")
+MAX_SPELLED_OUT = 12  # posts checked for a word spelled out (each read from the index)
 ONE_CHAR_SHARE = 0.1  # a one-character word's share of its weight in choosing a snippet
 MIN_GROUP_SHARE = 0.5  # share of a kana chunk's reading a post must contain to match it
 # a word no post has (野球 of プロ野球の順位表 on a blog that never mentions
@@ -200,16 +206,24 @@ def enough_matched(snapshot: Snapshot, plan: QueryPlan, matched: dict[str, np.nd
     any_strong = False
     chunk_terms = {t.text for g in plan.readings for t in plan.terms if _in_chunk(t.surface, g.chunk)}
     found = {}  # term -> the documents counted as containing it
+    unsure = {}  # term -> documents with all its bigrams, not checked for the word (weight, not strength)
+    nouns_strong = any(is_strong(t.text) and t.weight >= 1.0 and not t.pos.startswith(PREDICATE_POS)
+                       for t in plan.terms)
     for term in plan.terms:
         docs = matched[term.text]
-        if len(term.text) >= SPELLED_OUT_CHARS:  # or all its bigrams (ディスクリプタ in ディスクリプター)
-            docs = np.union1d(docs, _spelled_out(snapshot, term.text))
+        if len(term.text) >= SPELLED_OUT_CHARS:  # or spelled out (ディスクリプタ in ディスクリプター)
+            spelled, unsure[term.text] = _spelled_out(snapshot, term.text, docs)
+            docs = np.union1d(docs, spelled)
         found[term.text] = docs
     absent = {text for text, docs in found.items() if not len(docs)}
     for compound in plan.compounds:
         if not len(found[compound[-1]]):  # プロ of プロ野球 is not about baseball
             for text in compound[:-1]:
                 found[text] = EMPTY[0]
+    for phrase in one_char_compounds(plan):
+        # 連符 of 3連符: a word of two characters where 連 and 符 are written together
+        any_strong = nouns_strong = True
+        strong[phrase_docs(snapshot, phrase)] = True
     for term in plan.terms:
         if term.text in chunk_terms:
             continue  # counted with its chunk's reading below
@@ -220,8 +234,10 @@ def enough_matched(snapshot: Snapshot, plan: QueryPlan, matched: dict[str, np.nd
         if term.text in absent:
             w *= ABSENT_FACTOR
         weight[docs] += w
+        weight[unsure.get(term.text, EMPTY[0])] += w
         total += w
-        if is_strong(term.text) and term.weight >= 1.0:
+        # a verb makes a post a result only if the query names no thing (書く of 3連符を書くには)
+        if is_strong(term.text) and term.weight >= 1.0 and not (verb and nouns_strong):
             any_strong = True
             strong[docs] = True
             # the count is of the things the query is about (not 100 of ゴルフ 100切り)
@@ -250,12 +266,45 @@ def enough_matched(snapshot: Snapshot, plan: QueryPlan, matched: dict[str, np.nd
     return ok & strong if any_strong else ok
 
 
-def _spelled_out(snapshot: Snapshot, text: str) -> np.ndarray:
-    """Documents whose title or body has every bigram of a kanji/katakana word."""
-    found = [all_of(snapshot, fieldname, run)[0]
-             for run in bigram_runs(text)[:1] if len(run) and "".join(r[0] for r in run) + run[-1][-1] == text
-             for fieldname in NGRAM_FIELDS]
-    return np.unique(np.concatenate(found)) if found else EMPTY[0]
+def one_char_compounds(plan: QueryPlan) -> list[Phrase]:
+    """The query's compounds made of one-character words, as phrases
+    (without a number before or after them: 連符 of 3連符)."""
+    phrases = []
+    for compound in plan.compounds:
+        words = list(compound)
+        while words and words[0].isdigit():
+            words.pop(0)
+        while words and words[-1].isdigit():
+            words.pop()
+        if len(words) > 1 and all(len(text.lstrip(SUFFIX_MARK)) == 1 for text in words):
+            phrases.append(Phrase("".join(words), tuple(words), (0,) * (len(words) - 1)))
+    return phrases
+
+
+def _spelled_out(snapshot: Snapshot, text: str, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Documents other than `known` whose title or body spells out a
+    kanji/katakana word inside a longer one (ディスクリプタ in ディスクリプター):
+    the ones with all its bigrams, checked against the stored text, as the
+    bigram view has no positions (フラ, ラッ, ッシ, シュ of フラグ and スラッシュ
+    are not フラッシュ). Past MAX_SPELLED_OUT of them (common bigrams) they are
+    returned second, unchecked."""
+    runs = bigram_runs(text)[:1]
+    if not runs or not runs[0] or "".join(r[0] for r in runs[0]) + runs[0][-1][-1] != text:
+        return EMPTY[0], EMPTY[0]
+    found = [all_of(snapshot, fieldname, runs[0])[0] for fieldname in NGRAM_FIELDS]
+    candidates = np.setdiff1d(np.unique(np.concatenate(found)), known)
+    if len(candidates) > MAX_SPELLED_OUT:
+        return EMPTY[0], candidates
+    spelled = [d for d in candidates.tolist() if _spells(snapshot.stored(d), text)]
+    return np.asarray(spelled, np.int32), EMPTY[0]
+
+
+def _spells(post: StoredPost | None, text: str) -> bool:
+    """Whether a post's title or body has `text` (kanji/katakana; folded only
+    where the post has half-width katakana, as NFKC of a whole body is slow)."""
+    return post is not None and any(
+        text in f or (_HALF_WIDTH_KANA.search(f) is not None and text in unicodedata.normalize("NFKC", f))
+        for f in (post.title, post.body))
 
 
 def _in_chunk(surface: str, chunk: str) -> bool:
