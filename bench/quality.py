@@ -66,6 +66,7 @@ from corpus import CACHE, REPO, corpus_tarball, unpacked_corpus  # noqa: E402
 
 from search import build_index  # noqa: E402
 from search import Searcher  # noqa: E402
+from search.errors import SearchError  # noqa: E402
 from search.query import rank  # noqa: E402
 
 JUDGED = REPO / "bench" / "judged"
@@ -305,7 +306,11 @@ def main() -> int:
     sets = {name: in_split(read_tsv(f"{name}.tsv"), args.split)
             for name in ("relevance", "offtopic", "completion")}
     runs: dict[str, Run] = {}
-    with Searcher(index_dir) as searcher:
+    try:
+        searcher = Searcher(index_dir)
+    except SearchError as e:  # no index there, or one of another format
+        ap.error(f"--index {index_dir}: {e}")
+    with searcher:
         searcher.warm()
         for name in names:
             runs[name] = evaluate(searcher, RANKINGS[name], sets, args.repeat)
