@@ -522,6 +522,20 @@ def test_without_suggest_the_box_asks_once_and_does_without(tab: Tab) -> None:
     expect(tab.page.locator("blogsearch-box .suggestion")).to_have_count(0)
 
 
+def test_a_misspelt_query_offers_the_correction_first(tab: Tab) -> None:
+    tab.open()
+    tab.type("pyhton")  # finds nothing; the server proposes python (search.query.spelling)
+    expect(tab.message).to_have_text("「pyhton」に一致する記事は見つかりませんでした")
+    correction = tab.page.locator("blogsearch-box [role=option].correction")
+    expect(correction.locator(".text")).to_have_text("python")
+    expect(correction.locator(".kind")).to_have_text("もしかして")
+    tab.page.keyboard.press("ArrowDown")
+    tab.page.keyboard.press("Enter")
+    expect(tab.input).to_have_value("python")
+    expect(tab.hits.first).to_be_visible()
+    expect(correction).to_have_count(0)
+
+
 # --- embedding ----------------------------------------------------------------------
 
 

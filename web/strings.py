@@ -190,6 +190,7 @@ JA: dict[str, str] = {
     "widget.kind.tag": "タグ",
     "widget.kind.term": "語",
     "widget.tags": "タグで絞り込む",
+    "widget.did_you_mean": "もしかして",
 }
 
 EN: dict[str, str] = {
@@ -359,6 +360,7 @@ EN: dict[str, str] = {
     "widget.kind.tag": "Tag",
     "widget.kind.term": "Word",
     "widget.tags": "Narrow by tag",
+    "widget.did_you_mean": "Did you mean",
 }
 
 CATALOGUES = {"ja": JA, "en": EN}

@@ -33,7 +33,10 @@
     error: STRINGS.error || "検索できませんでした。しばらくしてからもう一度お試しください。",
     count: (n) => fill(STRINGS.count || "{n}件見つかりました", { n }),
     all: (n) => n ? fill(STRINGS.all || "すべての結果を見る（{n}件）", { n }) : (STRINGS.page || "検索ページで探す"),
-    kinds: { title: STRINGS["kind.title"] || "記事", tag: STRINGS["kind.tag"] || "タグ", term: STRINGS["kind.term"] || "語" },
+    kinds: {
+      title: STRINGS["kind.title"] || "記事", tag: STRINGS["kind.tag"] || "タグ", term: STRINGS["kind.term"] || "語",
+      correction: STRINGS.did_you_mean || "もしかして",
+    },
     tags: STRINGS.tags || "タグで絞り込む",
   };
 
@@ -410,6 +413,11 @@
           && !(s.kind === "title" && titles.has(s.text)))
         .slice(0, SUGGEST_LIMIT)
         .map((s) => this._suggestionOption(s));
+      // a correction of a query that finds nothing or little ("did you mean"), first
+      const correction = failed ? null : result.did_you_mean;
+      if (typeof correction === "string" && correction && correction !== q) {
+        options.unshift(this._suggestionOption({ text: correction, kind: "correction" }));
+      }
       hits.forEach((hit, i) => { if (hit && typeof hit === "object") options.push(this._hitOption(hit, i + 1)); });
       if (total || failed) options.push(this._allOption(q, total));
       options.forEach((option, i) => {
@@ -500,7 +508,7 @@
     }
 
     _suggestionOption(suggestion) {
-      const option = el("div", "option suggestion");
+      const option = el("div", `option suggestion${suggestion.kind === "correction" ? " correction" : ""}`);
       const text = el("span", "text");
       text.textContent = suggestion.text;
       const kind = el("span", "kind");
