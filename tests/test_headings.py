@@ -95,6 +95,30 @@ title: 閉じないタグ
 """
 
 
+# Fences: a closing fence has the opening's character, at least as many of
+# them and nothing else (```python inside ```` is text); kramdown's header
+# ids may hold colons.
+FENCES = """---
+title: フェンスと ID
+---
+## コロン付きの ID {#sec:intro}
+
+````markdown
+```python
+## 中の見出しではない
+```
+````
+
+## 外の見出し
+
+~~~
+## チルダの中
+~~~~
+
+## チルダの後
+"""
+
+
 def jekyll_ids(posts: dict[str, str], tmp_path: Path) -> dict[str, list[str]]:
     """slug -> the heading ids of the page Jekyll builds for each post."""
     site = tmp_path / "site"
@@ -121,6 +145,12 @@ def test_ids_are_jekylls_for_every_kind_of_heading(tmp_path: Path) -> None:
     built = jekyll_ids({"2026-01-01-kinds.md": POST, "2026-01-02-swallowed.md": SWALLOWED}, tmp_path)
     assert [h.id for h in ours(POST)] == built["kinds"]
     assert [h.id for h in ours(SWALLOWED)] == built["swallowed"] == ["引数"]
+
+
+def test_fences_and_ids_as_kramdown_reads_them(tmp_path: Path) -> None:
+    built = jekyll_ids({"2026-01-03-fences.md": FENCES}, tmp_path)
+    assert built["fences"] == ["sec:intro", "外の見出し", "チルダの後"]
+    assert [h.id for h in ours(FENCES)] == built["fences"]
 
 
 def test_what_the_ids_are_made_of() -> None:

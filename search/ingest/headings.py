@@ -24,14 +24,14 @@ from dataclasses import dataclass
 
 import cmarkgfm
 
+from search.ingest.blocks import HEADER_ID, closes, opens
+
 MAX_HEADINGS = 500  # per post; a post with more keeps the first ones
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*$")
 _ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _LIST_MARKER = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+")
-_HEADER_ID = re.compile(r"[ \t]*\{#([A-Za-z][\w-]*)\}[ \t]*$")  # kramdown's header id syntax
 _IAL_ID = re.compile(r"^ {0,3}\{:[^}]*?#([A-Za-z][\w-]*)[^}]*\}[ \t]*$")  # a {: #id .class} line
 # characters that can make a heading's Markdown differ from its text
 _INLINE_SYNTAX = re.compile(r"[\\`*_\[\]<>&!~]")
@@ -71,13 +71,12 @@ def headings(markdown: str) -> list[Heading]:
     for i, line in enumerate(lines):
         if i < skip_to:
             continue
-        opening = _FENCE.match(line)
         if fence is not None:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+            if closes(fence, line):
                 fence = None
             continue
-        if opening:
-            fence, previous = opening.group(1), ""
+        if opening := opens(line):
+            fence, previous = opening, ""
             continue
         html_block = _HTML_START.match(line)
         if html_block and not html_block.group(2) and html_block.group(1).lower() not in _NOT_BLOCKS:
@@ -131,7 +130,7 @@ def _with_ids(found: list[tuple[int, str, str | None]]) -> list[Heading]:
     used: dict[str, int] = {}
     result = []
     for level, contents, given in found:
-        custom = _HEADER_ID.search(contents)
+        custom = HEADER_ID.search(contents)
         if custom:
             given = given or custom.group(1)
             contents = contents[: custom.start()]

@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import re
 
+from search.ingest.blocks import HEADER_ID, closes, opens
+
 _LIQUID_OPEN = re.compile(r"\{%-?\s*(raw|highlight)\b[^%]*%\}")
 _LIQUID_END = {kind: re.compile(r"\{%-?\s*end" + kind + r"\s*-?%\}") for kind in ("raw", "highlight")}
 _LIQUID = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}", re.S)
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 # an attribute list or attribute definition alone on its line; {:toc} among them
 _IAL_LINE = re.compile(r"^\s*\{:(?!:)[^}\n]*\}\s*$")
 _TOC_LINE = re.compile(r"^\s*\{:\s*toc\s*\}\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+\.)\s+\S")
-# kramdown's header id: `## 見出し {#intro}`
-_HEADER_ID = re.compile(r"^( {0,3}#{1,6}\s.*?)\s*\{#[A-Za-z][\w:-]*\}\s*$")
+_ATX_START = re.compile(r"^ {0,3}#{1,6}\s")  # a heading line (its {#id} is not text)
 _SPAN_IAL = re.compile(r"\{:(?!:)[^}\n]*\}")
 _CODE_SPAN = re.compile(r"(`+).+?\1")
 _COMMENT_OPEN = "{::comment}"
@@ -92,14 +92,11 @@ def strip_kramdown(text: str) -> str:
     for line in lines:
         if fence:
             out.append(line)
-            m = _FENCE.match(line)
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
-                    and not line.strip().strip(fence[0]):
+            if closes(fence, line):
                 fence = ""
             continue
-        m = _FENCE.match(line)
-        if m:
-            fence = m.group(1)
+        if opening := opens(line):
+            fence = opening
             out.append(line)
             continue
         if _TOC_LINE.match(line):
@@ -108,7 +105,8 @@ def strip_kramdown(text: str) -> str:
             continue
         if _IAL_LINE.match(line):
             continue
-        line = _HEADER_ID.sub(r"\1", line)
+        if _ATX_START.match(line):
+            line = HEADER_ID.sub("", line)
         out.append(_outside_code_spans(line))
     return "\n".join(out)
 
