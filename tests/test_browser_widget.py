@@ -226,7 +226,7 @@ def test_typing_shows_highlighted_results_from_one_debounced_request(tab: Tab, s
     expect(tab.input).to_have_attribute("aria-expanded", "true")
     listbox_id = tab.input.get_attribute("aria-controls")
     assert tab.shadow(f"(root) => root.getElementById('{listbox_id}').getAttribute('role')") == "listbox"
-    expect(tab.options).to_have_count(5)
+    expect(tab.options).to_have_count(4 + 2 + 1)  # the hits, two sections of the long guide, "all results"
     assert tab.input.get_attribute("aria-activedescendant") is None
 
 
@@ -371,6 +371,27 @@ def test_arrow_keys_and_enter_open_the_chosen_post(tab: Tab, site: Site) -> None
     with tab.page.expect_navigation():
         tab.page.keyboard.press("Enter")
     assert tab.page.url == f"{site.host}/special/kubernetes-guide/"
+
+
+def test_a_long_posts_matching_sections_are_rows_under_it(tab: Tab, site: Site) -> None:
+    tab.open()
+    tab.type("監視")
+    guide = tab.hits.filter(has_text="サーバー運用の完全ガイド")
+    expect(guide).to_have_count(1)
+    sections = tab.page.locator("blogsearch-box [role=option].section")
+    expect(sections).to_have_count(2)  # the API gives three; two fit under the post
+    expect(sections.locator(".title")).to_have_text(["5. 監視", "何を監視するか"])
+    expect(sections.first.locator(".snippet mark").first).to_have_text("監視")
+    following = guide.evaluate("(o) => [o.nextElementSibling, o.nextElementSibling.nextElementSibling]"
+                               ".map((n) => n.className)")
+    assert following == ["option section"] * 2
+    href = sections.first.get_attribute("href")
+    assert urlsplit(href).fragment and href.startswith(f"{site.host}/")
+    while tab.input.get_attribute("aria-activedescendant") != sections.first.get_attribute("id"):
+        tab.page.keyboard.press("ArrowDown")
+    with tab.page.expect_navigation():
+        tab.page.keyboard.press("Enter")
+    assert tab.page.url == href
 
 
 def test_enter_with_nothing_chosen_opens_the_full_search_page(tab: Tab, site: Site) -> None:

@@ -84,6 +84,8 @@ def test_english_for_a_site_in_english(index_dir: Path) -> None:
     assert "検索結果" not in page and "件" not in page.split("<main")[1].split('<ol class="hits"')[0]
     error = html(client, "/tags/%E5%AD%98%E5%9C%A8%E3%81%97%E3%81%AA%E3%81%84", status=404)
     assert "No posts are tagged “存在しない”." in error
+    sections = html(client, "/search?q=監視")  # the long server guide lists its sections
+    assert 'aria-label="Matching sections of this post"' in sections and "一致した節" not in sections
 
 
 def test_strings_file_overrides_pages_and_widget(index_dir: Path, tmp_path: Path) -> None:

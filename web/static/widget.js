@@ -21,6 +21,7 @@
   const MOUNT_ATTRIBUTES = ["placeholder", "label", "limit", "theme", "base-url"];
   const SETTLE_MS = 1500;  // a query shown this long without change is a search the reader made (logged)
   const MAX_TAG_CHIPS = 6;
+  const MAX_SECTIONS = 2;  // a long post's best-matching sections shown under it
   const SHEET_MAX_WIDTH = 480;  // px: narrower viewports get a full-width sheet
   const PANEL_MIN_WIDTH = 448;  // px, within the viewport
   // The server's catalogue of strings (web/strings.py), put here when served.
@@ -418,7 +419,15 @@
       if (typeof correction === "string" && correction && correction !== q) {
         options.unshift(this._suggestionOption({ text: correction, kind: "correction" }));
       }
-      hits.forEach((hit, i) => { if (hit && typeof hit === "object") options.push(this._hitOption(hit, i + 1)); });
+      hits.forEach((hit, i) => {
+        if (!hit || typeof hit !== "object") return;
+        options.push(this._hitOption(hit, i + 1));
+        const sections = Array.isArray(hit.sections) ? hit.sections : [];
+        for (const section of sections.slice(0, MAX_SECTIONS)) {
+          const option = section && typeof section === "object" && this._sectionOption(hit, section, i + 1);
+          if (option) options.push(option);
+        }
+      });
       if (total || failed) options.push(this._allOption(q, total));
       options.forEach((option, i) => {
         this._attrs(option, { id: `${this._id}-${i}`, role: "option", "aria-selected": "false" });
@@ -504,6 +513,22 @@
       const snippet = el("span", "snippet");
       if (typeof hit.snippet_html === "string") appendMarked(snippet, hit.snippet_html);
       option.append(title, meta, snippet);
+      return option;
+    }
+
+    // A section of a long post that matched (its heading, linked, and snippet), under the post.
+    _sectionOption(hit, section, rank) {
+      const href = safeHref(section.url, this.getAttribute("base-url") || document.baseURI);
+      if (!href || typeof section.title !== "string") return null;
+      const option = el("a", "option section");
+      option.href = href;
+      option._slug = typeof hit.slug === "string" ? hit.slug : "";
+      option._rank = rank;
+      const title = el("span", "title");
+      title.textContent = section.title;
+      const snippet = el("span", "snippet");
+      if (typeof section.snippet_html === "string") appendMarked(snippet, section.snippet_html);
+      option.append(title, snippet);
       return option;
     }
 
