@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from search.text.snippets import choose_window, make_snippet, mark_html
+from hypothesis import given, settings, strategies as st
+
+from search.text.snippets import best_window, choose_window, make_snippet, mark_html
 
 FILLER = "これは本文とは関係のない前置きの文章です。" * 30  # 660 characters
 
@@ -78,3 +80,29 @@ def test_the_windows_most_valuable_match_is_not_cut_off_by_the_sentence_start() 
     # the hit's section link is taken at the same match the snippet shows
     window = choose_window(text, spans, {"曲": 0.5, "拍子": 3.9})
     assert text[window.focus:window.focus + 2] == "拍子" and window.start <= window.focus < window.end
+
+
+def _best_window_by_sets(spans, weights, width):
+    """The window search as first written: a set of terms per window (the reference)."""
+    ordered = sorted(spans)
+    best_start, best_score = ordered[0][0], -1.0
+    j = 0
+    for i, (start, _, _) in enumerate(ordered):
+        j = max(j, i)
+        while j + 1 < len(ordered) and ordered[j + 1][1] <= start + width:
+            j += 1
+        window = ordered[i : j + 1]
+        score = sum(weights.get(k, 1.0) for k in {key for _, _, key in window}) + 0.1 * len(window)
+        if score > best_score:
+            best_start, best_score = start, score
+    return best_start
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2_000), st.integers(1, 200), st.sampled_from("曲拍子変更連符")),
+                min_size=1, max_size=80),
+       st.integers(20, 300))
+def test_the_sliding_window_finds_the_window_the_set_per_window_search_finds(raw, width) -> None:
+    spans = [(start, start + length, key) for start, length, key in raw]
+    weights = {"曲": 0.5, "拍": 4.0, "子": 4.0, "変": 1.0, "更": 2.0}  # exact sums in any order
+    assert best_window(spans, weights, width) == _best_window_by_sets(spans, weights, width)

@@ -53,19 +53,31 @@ def mark_html(text: str, spans: Sequence[Span], lo: int = 0, hi: int | None = No
 
 
 def best_window(spans: Sequence[Span], weights: dict[Hashable, float], width: int) -> int:
-    """Start of the `width`-character window covering the most valuable matches."""
+    """Start of the `width`-character window covering the most valuable
+    matches: the weights of its distinct terms, plus 0.1 per match; the
+    first of equal windows. One pass, counting the terms in the window as it
+    slides (a post with hundreds of matches no longer rebuilds the set of
+    each window)."""
     ordered = sorted(spans)
     best_start, best_score = ordered[0][0], -1.0
+    counts: dict[Hashable, int] = {}  # terms in the window ordered[i : j]
     j = 0
-    for i, (start, _, _) in enumerate(ordered):
-        j = max(j, i)
-        while j + 1 < len(ordered) and ordered[j + 1][1] <= start + width:
+    for i, (start, _, key) in enumerate(ordered):
+        if j <= i:  # the window restarts at i
+            counts.clear()
+            counts[key] = 1
+            j = i + 1
+        while j < len(ordered) and ordered[j][1] <= start + width:
+            counts[ordered[j][2]] = counts.get(ordered[j][2], 0) + 1
             j += 1
-        window = ordered[i : j + 1]
-        keys = {key for _, _, key in window}
-        score = sum(weights.get(k, 1.0) for k in keys) + 0.1 * len(window)
+        # summed in one order whatever the window's history: equal windows tie exactly (the first wins)
+        score = sum(sorted(weights.get(k, 1.0) for k in counts)) + 0.1 * (j - i)
         if score > best_score:
             best_start, best_score = start, score
+        if counts[key] == 1:  # ordered[i] leaves the window
+            del counts[key]
+        else:
+            counts[key] -= 1
     return best_start
 
 
