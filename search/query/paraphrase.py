@@ -71,7 +71,10 @@ class ParaphraseTable:
             return []
         least = MIN_SYNONYM_RATIO * len(docs(word))
         candidates = [t for t in self.synonyms.candidates(word) if len(docs(t)) >= max(least, 1)]
-        return _best(candidates, word, others, docs, MAX_SYNONYMS)
+        # the other words' own synonyms are context too (消す → 削除 beside フォルダ → ディレクトリ)
+        others = [o for o in others if o != word]
+        context = others + [c for o in others for c in self.synonyms.candidates(o)[:MAX_SYNONYMS]]
+        return _best(candidates, word, context, docs, MAX_SYNONYMS)
 
 
 def _best(candidates: list[str], word: str, others: Iterable[str],
@@ -83,6 +86,8 @@ def _best(candidates: list[str], word: str, others: Iterable[str],
         return []
     others = [o for o in others if o != word]
     context = np.unique(np.concatenate([docs(o) for o in others])) if others else None
+    if context is not None and not len(context):
+        context = None  # the other words are not in the index: nothing to prefer by
     ranked = []
     for i, term in enumerate(candidates):
         shared = len(np.intersect1d(docs(term), context, assume_unique=True)) if context is not None else 0
