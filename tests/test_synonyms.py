@@ -47,6 +47,19 @@ def test_words_sharing_a_sudachi_group_are_synonyms(word: str, synonym: str) -> 
     assert set(groups_of(word)) & set(groups_of(synonym))
 
 
+def test_a_katakana_term_without_its_long_vowel_is_looked_up_with_it() -> None:
+    # the index writes カラー as カラ; Sudachi knows only カラー (and カラ as 空)
+    assert groups_of("カラ") == groups_of("カラー")
+    assert set(groups_of("カラ")) & set(groups_of("色"))
+
+
+def test_the_table_does_not_depend_on_the_vocabularys_order() -> None:
+    words = {"ディレクトリ": 40, "フォルダー": 40, "削除": 60, "消去": 60, "デリート": 2, "猫": 9}
+    a, b = SynonymTable(words), SynonymTable(dict(reversed(list(words.items()))))
+    assert a.members == b.members
+    assert a.candidates("消す") == b.candidates("消す") == ["削除", "消去", "デリート"]
+
+
 @pytest.mark.parametrize("word", ["内容", "猫じゃらしパンチ", "aws", "~化", ""])
 def test_words_without_groups_have_none(word: str) -> None:
     assert groups_of(word) == ()
