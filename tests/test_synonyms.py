@@ -4,7 +4,6 @@ for a query's words through the public Searcher on a small index."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
