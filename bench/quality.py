@@ -16,7 +16,8 @@ function (searcher, text, limit) -> list of suggestion texts. ``current``
 is today's public Searcher.search / Searcher.suggest; ``legacy`` is the
 ranking before issue 14 (no minimum-should-match, no paraphrases:
 search.query.rank.LEGACY) on the same index, for
-``--ranking legacy,current``.
+``--ranking legacy,current``; ``kanji`` is today's ranking without the
+Sudachi synonyms (search.query.paraphrase), for ``--ranking kanji,current``.
 
 Prints a Markdown table. Definitions (also in bench/judged/README.md):
 
@@ -96,6 +97,8 @@ RANKINGS: dict[str, Ranking] = {
     "current": Ranking(ranked(rank.CURRENT), current_suggest),
     # before issue 14: no minimum-should-match, no paraphrases, no query syntax
     "legacy": Ranking(ranked(rank.LEGACY), current_suggest),
+    # today's ranking without the Sudachi synonyms (kanji-sharing paraphrases only)
+    "kanji": Ranking(ranked(rank.Ranking(synonyms=False)), current_suggest),
 }
 
 

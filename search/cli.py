@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", type=argv_text)
     p.add_argument("--index", metavar="DIR",
                    help="also show what a search of TEXT in this index looks for: each word's weight, "
-                        "its paraphrases, kana readings, phrases and excluded words")
+                        "its paraphrases and synonyms, kana readings, phrases and excluded words")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_tokenize)
     add_editor_commands(sub)
@@ -409,7 +409,7 @@ def cmd_tokenize(args: argparse.Namespace) -> int:
         for w in plan["words"]:
             print(f"  {w['term']:<12} {w['weight']:.2f}  (typed {w['surface']})")
             for e in w["paraphrases"]:
-                print(f"    + {e['term']:<10} {e['weight']:.2f}  paraphrase")
+                print(f"    + {e['term']:<10} {e['weight']:.2f}  {e['kind']}")
         for g in plan["readings"]:
             print(f"  {g['chunk']} read as: " + " / ".join(
                 "|".join(f"{t['term']} {t['weight']:.2f}" for t in seg) for seg in g["segments"]))
@@ -428,7 +428,8 @@ def _search_plan(index: str, text: str) -> dict[str, Any]:
         plan = searcher.plan(text)
     return {
         "words": [{"term": t.text, "surface": t.surface, "weight": t.weight,
-                   "paraphrases": [{"term": e.text, "weight": e.weight} for e in plan.expansions_of(t.text)]}
+                   "paraphrases": [{"term": e.text, "weight": e.weight, "kind": e.kind}
+                                   for e in plan.expansions_of(t.text)]}
                   for t in plan.terms],
         "readings": [{"chunk": g.chunk, "segments": [[{"term": t.text, "weight": t.weight * READING_WEIGHT}
                                                       for t in seg] for seg in g.segments]}

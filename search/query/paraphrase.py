@@ -9,8 +9,13 @@ the ones kept are those the blog itself uses most with the query's other
 words (co-occurrence in posts), then the most frequent. No dictionary, no
 model: the table is built once per index generation from its vocabulary.
 
-Expansions score at EXPANSION_WEIGHT of the word typed (`search.query.rank`),
-so a post with the reader's own words comes first.
+Synonyms: any content word of the query (フォルダ, 消す, 中身) also
+searches the index's words that share a Sudachi synonym group with it
+(ディレクトリ, 削除, コンテンツ; `search.text.synonyms`), the ones the blog
+uses most with the query's other words first.
+
+Expansions score below the word typed (EXPANSION_WEIGHT, SYNONYM_WEIGHT in
+`search.query.plan`), so a post with the reader's own words comes first.
 """
 
 from __future__ import annotations
@@ -21,18 +26,25 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 
 from search.text.morph import analyze
+from search.text.synonyms import SynonymTable, groups_of
 
-MAX_EXPANSIONS = 2  # per word of the query
+MAX_EXPANSIONS = 2  # kanji-sharing paraphrases per word of the query
+MAX_SYNONYMS = 2  # synonyms per word of the query
+# a synonym is searched only where the blog uses it in at least this many
+# times as many posts as the word the reader typed (フォルダ 38 → ディレクトリ 549)
+MIN_SYNONYM_RATIO = 5.0
 _KANJI = re.compile(r"[\u3400-\u9fff]")
 _TWO_KANJI = re.compile(r"[\u3400-\u9fff]{2}")
 EXPANDED_POS = ("動詞", "形容詞")
+SYNONYM_POS = ("名詞", "動詞", "形容詞", "形状詞")  # UniDic pos1 of words with synonyms
 
 
 class ParaphraseTable:
-    """Two-kanji sa-verb nouns of an index by kanji (built from `vocabulary`:
-    term -> document frequency)."""
+    """Two-kanji sa-verb nouns of an index by kanji, and its words by
+    synonym group (built from `vocabulary`: term -> document frequency)."""
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
+        self.synonyms = SynonymTable(vocabulary)
         self.by_kanji: dict[str, list[str]] = {}
         for term in sorted(vocabulary, key=lambda t: (-vocabulary[t], t)):
             if _TWO_KANJI.fullmatch(term) and _is_sa_noun(term):
@@ -42,31 +54,56 @@ class ParaphraseTable:
     def candidates(self, word: str, pos: str) -> list[str]:
         """Sa-verb nouns sharing the first kanji of a verb or adjective
         (most frequent first); none for other words."""
-        if not may_expand(word, pos):
+        if not (pos.startswith(EXPANDED_POS) and _KANJI.match(word)):
             return []
         return [t for t in self.by_kanji.get(word[0], ()) if t != word]
 
     def expand(self, word: str, pos: str, others: Iterable[str],
                docs: Callable[[str], np.ndarray]) -> list[str]:
-        """The best MAX_EXPANSIONS candidates for `word`: most posts shared
-        with the query's `others` words (`docs(term)`: the posts having a
-        term), then most frequent."""
-        candidates = self.candidates(word, pos)
-        if not candidates:
+        """The best MAX_EXPANSIONS kanji-sharing candidates for `word`."""
+        return _best(self.candidates(word, pos), word, others, docs, MAX_EXPANSIONS)
+
+    def synonyms_of(self, word: str, pos: str, others: Iterable[str],
+                    docs: Callable[[str], np.ndarray]) -> list[str]:
+        """The best MAX_SYNONYMS index words sharing a synonym group with
+        `word` (a noun, verb or adjective)."""
+        if not has_synonyms(word, pos):
             return []
+        least = MIN_SYNONYM_RATIO * len(docs(word))
+        candidates = [t for t in self.synonyms.candidates(word) if len(docs(t)) >= max(least, 1)]
+        # the other words' own synonyms are context too (消す → 削除 beside フォルダ → ディレクトリ)
         others = [o for o in others if o != word]
-        context = np.unique(np.concatenate([docs(o) for o in others])) if others else None
-        ranked = []
-        for i, term in enumerate(candidates):
-            shared = len(np.intersect1d(docs(term), context, assume_unique=True)) if context is not None else 0
-            ranked.append((-shared, i, term))
-        ranked.sort()
-        return [term for shared, _, term in ranked[:MAX_EXPANSIONS] if context is None or shared < 0]
+        context = others + [c for o in others for c in self.synonyms.candidates(o)[:MAX_SYNONYMS]]
+        return _best(candidates, word, context, docs, MAX_SYNONYMS)
+
+
+def _best(candidates: list[str], word: str, others: Iterable[str],
+          docs: Callable[[str], np.ndarray], limit: int) -> list[str]:
+    """The first `limit` candidates by posts shared with the query's `others`
+    words (`docs(term)`: the posts having a term), then by their order; with
+    other words, only candidates sharing a post with them."""
+    if not candidates:
+        return []
+    others = [o for o in others if o != word]
+    context = np.unique(np.concatenate([docs(o) for o in others])) if others else None
+    if context is not None and not len(context):
+        context = None  # the other words are not in the index: nothing to prefer by
+    ranked = []
+    for i, term in enumerate(candidates):
+        shared = len(np.intersect1d(docs(term), context, assume_unique=True)) if context is not None else 0
+        ranked.append((-shared, i, term))
+    ranked.sort()
+    return [term for shared, _, term in ranked[:limit] if context is None or shared < 0]
 
 
 def may_expand(word: str, pos: str) -> bool:
-    """Whether a query word is one this table may have paraphrases for."""
-    return pos.startswith(EXPANDED_POS) and bool(_KANJI.match(word))
+    """Whether a query word is one this table may have paraphrases or synonyms for."""
+    return bool(pos.startswith(EXPANDED_POS) and _KANJI.match(word)) or has_synonyms(word, pos)
+
+
+def has_synonyms(word: str, pos: str) -> bool:
+    """Whether a query word has Sudachi synonym groups to search."""
+    return pos.startswith(SYNONYM_POS) and bool(groups_of(word))
 
 
 def _is_sa_noun(term: str) -> bool:

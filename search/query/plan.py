@@ -39,8 +39,12 @@ GENERIC_WEIGHT = 0.2
 READING_WEIGHT = 0.5
 READING_ALTERNATIVE = 0.5  # further candidates of one reading (after the best)
 MAX_READING_CHUNKS = 4
-# Paraphrases of a query word (変える → 変更) score at this share of it.
+# Paraphrases of a query word (変える → 変更) score at this share of it,
+# its Sudachi synonyms (フォルダ → ディレクトリ) at this one.
 EXPANSION_WEIGHT = 0.5
+SYNONYM_WEIGHT = 0.5
+SYNONYM_MIN_TERM_WEIGHT = 1.0  # generic words (使う, 方法) get no synonyms
+PARAPHRASE, SYNONYM = "paraphrase", "synonym"  # QueryTerm.kind of expansions
 _ROMAJI_CHUNK = re.compile(r"[A-Za-z][A-Za-z'-]+")
 COMPOUND_POS = ("名詞", "接尾辞-名詞的")  # parts of a compound noun
 # particles as romaji: between romaji chunks they are particles, not words (neko no ohirune)
@@ -86,6 +90,7 @@ class QueryTerm:
     surface: str  # as the reader typed it
     weight: float  # 1.0, or less for generic words
     pos: str = field(default="", compare=False)  # UniDic part of speech ("" for readings)
+    kind: str = field(default="", compare=False)  # PARAPHRASE or SYNONYM for expansions
 
 
 @dataclass(frozen=True)
@@ -189,16 +194,21 @@ def plan_query(text: str, readings: ReadingTable | None = None) -> QueryPlan:
 def with_paraphrases(plan: QueryPlan, table: ParaphraseTable,
                      docs: Callable[[str], np.ndarray]) -> QueryPlan:
     """The plan with the paraphrases the index has for its verbs and
-    adjectives (`search.query.paraphrase`), each at EXPANSION_WEIGHT of
-    the word; `docs(term)` gives the posts having a term."""
+    adjectives, each at EXPANSION_WEIGHT of the word, and the synonyms of
+    its content words, at SYNONYM_WEIGHT (`search.query.paraphrase`);
+    `docs(term)` gives the posts having a term."""
     own = {t.text for t in plan.terms}
     others = [t.text for t in plan.terms if t.weight >= 1.0 and len(t.text) >= 2]
     expansions = []
     for term in plan.terms:
-        found = [w for w in table.expand(term.text, term.pos, others, docs) if w not in own]
+        found: dict[str, QueryTerm] = {}
+        for w in table.expand(term.text, term.pos, others, docs):
+            found[w] = QueryTerm(w, term.surface, term.weight * EXPANSION_WEIGHT, kind=PARAPHRASE)
+        for w in table.synonyms_of(term.text, term.pos, others, docs) if term.weight >= SYNONYM_MIN_TERM_WEIGHT else ():
+            found.setdefault(w, QueryTerm(w, term.surface, term.weight * SYNONYM_WEIGHT, kind=SYNONYM))
+        found = {w: t for w, t in found.items() if w not in own}
         if found:
-            expansions.append((term.text, tuple(
-                QueryTerm(w, term.surface, term.weight * EXPANSION_WEIGHT) for w in found)))
+            expansions.append((term.text, tuple(found.values())))
     return replace(plan, expansions=tuple(expansions)) if expansions else plan
 
 

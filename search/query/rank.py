@@ -32,7 +32,7 @@ import numpy as np
 
 from search.index.analyzers import bigram_runs
 from search.index.schema import StoredPost
-from search.query.plan import READING_WEIGHT, Phrase, QueryPlan, QueryTerm, ReadingGroup
+from search.query.plan import READING_WEIGHT, SYNONYM, Phrase, QueryPlan, QueryTerm, ReadingGroup
 from search.query.snapshot import EMPTY, Snapshot
 from search.text.morph import SUFFIX_MARK
 
@@ -76,6 +76,7 @@ class Ranking:
 
     min_match: bool = True  # drop posts matching too little of the query (noise)
     paraphrases: bool = True  # search the index's paraphrases of the query's verbs too
+    synonyms: bool = True  # and the Sudachi synonyms of its words (with paraphrases only)
 
 
 CURRENT = Ranking()
@@ -128,7 +129,7 @@ def score_plan(snapshot: Snapshot, plan: QueryPlan, ranking: Ranking = CURRENT) 
     total_idf = 0.0
     matched: dict[str, np.ndarray] = {}  # term -> documents containing it
     for term in plan.terms:
-        docs = matched[term.text] = _add_word(snapshot, (term,) + plan.expansions_of(term.text), scores)
+        docs = matched[term.text] = _add_word(snapshot, (term,) + _expansions(plan, term, ranking), scores)
         word_idf = _idf(snapshot, len(docs))
         coverage[docs] += word_idf * term.weight
         total_idf += word_idf * term.weight
@@ -151,6 +152,10 @@ def score_plan(snapshot: Snapshot, plan: QueryPlan, ranking: Ranking = CURRENT) 
     for phrase in plan.excluded:
         scores[phrase_docs(snapshot, phrase)] = 0.0
     return scores
+
+
+def _expansions(plan: QueryPlan, term: QueryTerm, ranking: Ranking) -> tuple[QueryTerm, ...]:
+    return tuple(e for e in plan.expansions_of(term.text) if ranking.synonyms or e.kind != SYNONYM)
 
 
 def phrase_docs(snapshot: Snapshot, phrase: Phrase) -> np.ndarray:
