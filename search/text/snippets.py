@@ -8,6 +8,7 @@ which only `<mark>` is markup, cut at Japanese sentence boundaries.
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Hashable, NamedTuple, Sequence
 
@@ -70,8 +71,8 @@ def best_window(spans: Sequence[Span], weights: dict[Hashable, float], width: in
         while j < len(ordered) and ordered[j][1] <= start + width:
             counts[ordered[j][2]] = counts.get(ordered[j][2], 0) + 1
             j += 1
-        # summed in one order whatever the window's history: equal windows tie exactly (the first wins)
-        score = sum(sorted(weights.get(k, 1.0) for k in counts)) + 0.1 * (j - i)
+        # summed exactly whatever the window's history: equal windows tie exactly (the first wins)
+        score = math.fsum([weights.get(k, 1.0) for k in counts]) + 0.1 * (j - i)
         if score > best_score:
             best_start, best_score = start, score
         if counts[key] == 1:  # ordered[i] leaves the window
