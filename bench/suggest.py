@@ -253,7 +253,7 @@ def completion_quality(index_dir: Path, baseline: str) -> None:
                  for name, found in results.items()}
         shown = {name: len({t for texts in found.values() for t in texts}) for name, found in results.items()}
     names = list(rankings)
-    print(f"\n| completion (bench/judged/completion.tsv) | " + " | ".join(names) + " |")
+    print("\n| completion (bench/judged/completion.tsv) | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 1) + "|")
     for split in ("heldout", "tune"):
         for cls in (None,) + quality.COMPLETION_CLASSES:

@@ -20,7 +20,7 @@ import pytest
 
 from search import build_index
 from search.editorial.querylog import QueryLog
-from tests.browser.harness import ARTIFACTS, REPO, free_port
+from tests.browser.harness import ARTIFACTS, REPO
 from tests.support import blogsearch_serve
 
 PHONE = {"width": 375, "height": 740}

@@ -6,7 +6,6 @@ import json
 import sys
 import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest

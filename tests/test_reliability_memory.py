@@ -18,7 +18,6 @@ import random
 from pathlib import Path
 from urllib.parse import urlencode
 
-import pytest
 
 from search import build_index
 from search.index.schema import open_index

@@ -374,7 +374,7 @@ def test_read_only_check_walks_every_folder_up_to_the_root(shared: Path) -> None
     good = index_in(shared / "good" / "srv")
     writable_grandparent = index_in(shared / "open" / "srv")
     (shared / "open").chmod(0o777)
-    target = index_in(shared / "drop" / "srv")
+    index_in(shared / "drop" / "srv")  # the symlink below points at it
     (shared / "drop").chmod(0o777)  # the link's target's parent's parent: nobody can rename srv
     (shared / "link").mkdir()
     os.symlink("../drop/srv/index", shared / "link" / "index")
