@@ -9,10 +9,12 @@ atomic swap of a fresh build live in `search.index.storage`.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
 import gc
+import itertools
 import os
 import shutil
 import signal
@@ -48,12 +50,14 @@ from search.index.storage import (
     sync_tree,
 )
 from search.index.schema import create_index, open_index, store_site_config, stored_site_config, to_document
-from search.index.whoosh.writers import abandon, open_writer
+from search.index.whoosh.writers import LIMIT_MB, abandon, merge_small, open_writer
 
 # Below this many posts to write, a single-process writer is faster.
 PARALLEL_MIN_POSTS = 200
 # Posts sent to a post-reading process at a time.
 PARSE_CHUNK = 8
+# Chunks of posts being read or waiting to be written, at most.
+PARSE_AHEAD = 32
 # Python's cycle collector runs after every 700 net allocations by default.
 # Indexing allocates millions of small objects (tokens, postings) that live
 # until a segment is written, so the collector mostly re-scans live objects:
@@ -139,15 +143,19 @@ def build_index(
     procs: int | None = None,
     progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
     wait: float = DEFAULT_WAIT,
+    pool_mb: float = LIMIT_MB,
 ) -> IndexReport:
     """Index the posts in `posts_dir` into `index_dir`; see the module doc.
 
     One run at a time per index: a second run waits up to `wait` seconds
-    for the first, then raises IndexBusyError.
+    for the first, then raises IndexBusyError. Each writing process starts
+    a new segment whenever its postings take about `pool_mb` MB of memory.
     """
+    if not pool_mb > 0:
+        raise ValueError(f"the posting pool's size must be above 0 MB, not {pool_mb!r}")
     with IndexLock(index_dir, wait), _fewer_collections():
         recover_swap(index_dir)
-        return _build_locked(posts_dir, index_dir, config, rebuild, procs, progress)
+        return _build_locked(posts_dir, index_dir, config, rebuild, procs, progress, pool_mb)
 
 
 def _build_locked(
@@ -157,6 +165,7 @@ def _build_locked(
     rebuild: bool,
     procs: int | None,
     progress: Callable[[Iterable[Any], int], Iterable[Any]] | None,
+    pool_mb: float = LIMIT_MB,
 ) -> IndexReport:
     started = time.perf_counter()
     config = config or SiteConfig()
@@ -211,7 +220,7 @@ def _build_locked(
         def gone_slugs() -> list[str]:
             return [slug for slug in known if slug not in present]
 
-        report.deleted = len(_write(ix, documents, gone_slugs, fresh, procs if parallel else 1))
+        report.deleted = len(_write(ix, documents, gone_slugs, fresh, procs if parallel else 1, pool_mb))
         with ix.searcher() as s:
             report.total = s.doc_count()
         store_site_config(build_dir, config)
@@ -260,12 +269,23 @@ def _pool_results(pool: ProcessPoolExecutor, parse: Callable[[_Job], Any], jobs:
     dies (out of memory, killed) fails the build: `multiprocessing.Pool`
     would replace it and wait forever for the posts it had. The futures are
     never cancelled here (see `_stop_pool`)."""
-    with forking():
-        chunks = [pool.submit(_parse_chunk, parse, jobs[i:i + PARSE_CHUNK])
-                  for i in range(0, len(jobs), PARSE_CHUNK)]
+    starts = iter(range(0, len(jobs), PARSE_CHUNK))
+    chunks: collections.deque = collections.deque()
+
+    def submit(count: int) -> None:
+        with forking():
+            for i in itertools.islice(starts, count):
+                chunks.append(pool.submit(_parse_chunk, parse, jobs[i:i + PARSE_CHUNK]))
+
+    # A bounded number of chunks in flight: the writer is slower than the
+    # readers, and the parsed posts of a big blog would otherwise pile up
+    # in this process (at ten times ja-docs, most of its memory).
+    submit(PARSE_AHEAD)
     try:
-        for chunk in chunks:
-            yield from chunk.result()
+        while chunks:
+            result = chunks.popleft().result()
+            submit(1)
+            yield from result
     except BrokenProcessPool as e:
         raise IndexWorkerError(
             "a post-reading process exited unexpectedly (out of memory or killed?); "
@@ -344,6 +364,7 @@ def _write(
     gone: Callable[[], list[str]],
     fresh: bool,
     procs: int,
+    pool_mb: float = LIMIT_MB,
 ) -> list[str]:
     """Write `documents`, then delete the slugs `gone()` names; returns those.
 
@@ -354,18 +375,18 @@ def _write(
     try:
         for document in documents:
             if writer is None:
-                writer = open_writer(ix, procs)
+                writer = open_writer(ix, procs, pool_mb)
             if fresh:
                 writer.add_document(**document)
             else:
                 writer.update_document(**document)
         deleted = gone()
         if deleted and writer is None:
-            writer = open_writer(ix, 1)
+            writer = open_writer(ix, 1, pool_mb)
         for slug in deleted:
             writer.delete_by_term("slug", slug)
         if writer is not None:
-            writer.commit()
+            writer.commit(mergetype=merge_small)
     except BaseException:
         if writer is not None:
             abandon(writer)
