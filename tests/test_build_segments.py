@@ -6,7 +6,6 @@ segments as they are (Whoosh's merge policy rewrote them)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -122,3 +121,47 @@ def test_updates_merge_their_own_small_segments(
 def test_a_pool_limit_is_a_positive_size(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="pool"):
         build_index(POSTS, tmp_path / "index", procs=1, pool_mb=0)
+
+
+def test_an_update_reads_only_the_files_that_changed(
+        posts_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file stats recorded with each post's hash spare an update
+    reading every post (most of a one-post update of a big blog)."""
+    index = tmp_path / "index"
+    build_index(posts_copy, index, procs=1)
+    reads: list[str] = []
+    real = indexer.read_post_bytes
+
+    def counted(path: Path, root: Path) -> bytes:
+        reads.append(path.name)
+        return real(path, root)
+
+    monkeypatch.setattr(indexer, "read_post_bytes", counted)
+    unpublished = [p.name for p in posts_copy.glob("*.md") if "published: false" in p.read_text(encoding="utf-8")]
+    assert len(unpublished) == 1  # kept out of the index: read each run
+    report = build_index(posts_copy, index, procs=1)
+    assert (report.indexed, report.unchanged) == (0, PUBLISHED)
+    assert reads == unpublished
+
+    reads.clear()
+    post = next(posts_copy.glob("*-rust-speedup.md"))
+    post.write_text(post.read_text(encoding="utf-8") + "\n\n追記：ペンギン観測所の速度。\n", encoding="utf-8")
+    report = build_index(posts_copy, index, procs=1)
+    assert (report.indexed, report.unchanged) == (1, PUBLISHED - 1)
+    assert sorted(reads) == sorted([post.name, *unpublished])
+    with Searcher(index) as searcher:
+        assert [h.slug for h in searcher.search("ペンギン観測所").hits] == ["rust-speedup"]
+
+
+def test_file_stats_of_other_site_settings_are_not_trusted(posts_copy: Path, tmp_path: Path) -> None:
+    from search.index.filestats import STATS_FILE, FileStats
+    from search.ingest.posts import SiteConfig
+
+    index = tmp_path / "index"
+    build_index(posts_copy, index, procs=1)
+    assert FileStats.load(index, SiteConfig()).known  # recorded by the build
+    assert not FileStats.load(index, SiteConfig(base_url="/blog")).known
+    (index / STATS_FILE).write_text("{not json", encoding="utf-8")
+    assert not FileStats.load(index, SiteConfig()).known
+    report = build_index(posts_copy, index, procs=1)  # reads every file again
+    assert (report.indexed, report.unchanged) == (0, PUBLISHED)

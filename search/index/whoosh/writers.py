@@ -23,7 +23,7 @@ from search.index.whoosh.codec import BlogsearchCodec
 from search.index.whoosh.segmentwriter import GroupedSegmentWriter
 
 WRITER_BATCH = 100  # documents per job of a parallel writer's processes (Whoosh's default)
-LIMIT_MB = 512  # memory of a writer's posting pool before it writes the segment and starts another
+LIMIT_MB = 256  # memory of a writer's posting pool before it writes the segment and starts another
 # Segments of at least this many documents (a build's) are never merged by an update.
 SMALL_SEGMENT_DOCS = 500
 
