@@ -330,8 +330,11 @@ def _changed_files(
     post-reading processes read them."""
     files: list[PostFile] = []
     jobs: list[_Job] = []
+    prefix = os.path.join(str(root), "")
     for path in find_post_files(root, config):
-        relpath = path.relative_to(root).as_posix()
+        name = str(path)  # relative_to was a fifth of this loop at 28,610 posts
+        relpath = name[len(prefix):].replace(os.sep, "/") if name.startswith(prefix) \
+            else path.relative_to(root).as_posix()
         slug = slug_of(path)[0]
         digest = stats.hash_of(path, relpath)
         if digest is not None and known.get(slug) == digest:
