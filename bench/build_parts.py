@@ -39,6 +39,7 @@ from search.text.passages import passage_terms  # noqa: E402
 from search.ingest.posts import SiteConfig, find_post_files, parse_post, posts_root  # noqa: E402
 from search.index.schema import create_index  # noqa: E402
 from search.index.whoosh.segmentwriter import GroupedSegmentWriter  # noqa: E402
+from search.index.whoosh.writers import LIMIT_MB  # noqa: E402
 
 MECAB_FIELDS = ("title", "body", "tags_text")
 
@@ -85,7 +86,7 @@ def postings_of(docs: list[dict[str, Any]], schema: Any) -> dict[str, dict[Any, 
 def write_ready(docs: list[dict[str, Any]], ready: dict[str, dict[Any, list]]) -> None:
     ix = create_index(tempfile.mkdtemp(prefix="blogsearch-parts-"))
     try:
-        writer = GroupedSegmentWriter(ix, limitmb=512, codec=BlogsearchCodec())
+        writer = GroupedSegmentWriter(ix, limitmb=LIMIT_MB, codec=BlogsearchCodec())  # as a build
         for name, table in ready.items():  # this writer's schema only: it is never committed
             writer.schema[name].index = lambda value, table=table, **_: table[value]
         for doc in docs:

@@ -1,6 +1,7 @@
 """How blogsearch grows with the number of posts: 1×, 10× and 30× ja-docs.
 
     python bench/scale.py [--scales 1,10,30] [--duration 15] [--soak 300] [--skip-blog-duplicates]
+    python bench/scale.py --scales 1,10 --steps build [--baseline ../main-copy]
 
 Synthesizes (once, deterministically) corpora of ja-docs × N as Jekyll
 `_posts` trees under .cache/ja-docs-xN: copy 0 is ja-docs itself; copy k
@@ -30,6 +31,11 @@ For each scale, in one run (each figure is printed with its growth factor
   a commit (p99 and max of the 5 s after an ordinary commit, against the
   steady p99 of the 5 s before);
 * `blogsearch check` (index against posts).
+
+`--steps build` runs only the build and update rows. `--baseline DIR`
+also runs them with the code of another checkout (e.g. a worktree of
+main), in the same run, right before this checkout's at each scale, into
+its own index folder: its figures are printed as a second table.
 
 Results go to .cache/scale-results.json as they come (a run that stops
 half-way keeps what it measured) and a Markdown table is printed.
@@ -185,11 +191,12 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_measured(cmd: list[str]) -> dict[str, float]:
-    """Run `cmd`: wall seconds, CPU seconds of its process tree, peak tree RSS (bytes)."""
+def run_measured(cmd: list[str], code: Path = REPO) -> dict[str, float]:
+    """Run `cmd` (in `code`, whose `search` package `cli` runs): wall seconds,
+    CPU seconds of its process tree, peak tree RSS (bytes)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BLOGSEARCH_")}
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=code, env=env, stdout=subprocess.DEVNULL)
     peak = [0]
     done = threading.Event()
 
@@ -210,6 +217,7 @@ def run_measured(cmd: list[str]) -> dict[str, float]:
 
 
 def cli(*args: str) -> list[str]:
+    """The command line, run in a checkout's folder: `-m` imports its `search` first."""
     return [sys.executable, "-m", "search.cli", *args]
 
 
@@ -217,8 +225,11 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def build_figures(site: Path, index: Path, scale: int) -> dict[str, float]:
-    full = run_measured(cli("index", "--posts", str(site), "--index", str(index), "--rebuild"))
+def build_figures(site: Path, index: Path, scale: int, code: Path = REPO) -> dict[str, float]:
+    def run(*args: str) -> dict[str, float]:
+        return run_measured(cli(*args), code)
+
+    full = run("index", "--posts", str(site), "--index", str(index), "--rebuild")
     figures = {"build_s": full["wall"], "build_cpu_s": full["cpu"],
                "build_peak_rss_mb": full["peak_rss"] / 2**20, "index_mb": dir_size(index) / 1e6}
     post = sorted((site / "_posts").glob("*.md"))[0]
@@ -226,16 +237,16 @@ def build_figures(site: Path, index: Path, scale: int) -> dict[str, float]:
     added: list[Path] = []
     try:
         post.write_bytes(original + "\n追記：規模の測定のための変更です。\n".encode())
-        one = run_measured(cli("index", "--posts", str(site), "--index", str(index)))
+        one = run("index", "--posts", str(site), "--index", str(index))
         figures |= {"update_one_s": one["wall"], "update_one_cpu_s": one["cpu"]}
         added = write_copy(site, read_originals(unpacked_corpus()), scale, only=100)
-        more = run_measured(cli("index", "--posts", str(site), "--index", str(index)))
+        more = run("index", "--posts", str(site), "--index", str(index))
         figures |= {"update_add100_s": more["wall"], "update_add100_cpu_s": more["cpu"]}
     finally:
         post.write_bytes(original)
         for path in added:
             path.unlink()
-    run_measured(cli("index", "--posts", str(site), "--index", str(index)))  # back to the corpus
+    run("index", "--posts", str(site), "--index", str(index))  # back to the corpus
     return figures
 
 
@@ -428,8 +439,8 @@ def growth_cell(results: dict[str, dict[str, float]], key: str, low: str, high: 
     return f"{factor:.2f}×" + (" **worse than linear**" if worse else "")
 
 
-def print_table(results: dict[str, dict[str, float]], scales: list[int]) -> None:
-    names = [f"{s}×" for s in scales if f"{s}×" in results]
+def print_table(results: dict[str, dict[str, float]], scales: list[int], suffix: str = "") -> None:
+    names = [f"{s}×{suffix}" for s in scales if f"{s}×{suffix}" in results]
     pairs = list(zip(names, names[1:]))
     print("\n| figure | " + " | ".join(names + [f"{b}/{a}" for a, b in pairs]) + " |")
     print("|---|" + "---:|" * (len(names) + len(pairs)))
@@ -480,6 +491,8 @@ def main() -> int:
                     help="seconds of mixed HTTP traffic before worker RSS is read again (0: skip)")
     ap.add_argument("--skip-blog-duplicates", action="store_true", help="skip blog-wide duplicates (slow)")
     ap.add_argument("--skip-http", action="store_true", help="skip the server figures")
+    ap.add_argument("--baseline", metavar="DIR", type=Path,
+                    help="also run the build step with the code of the checkout in DIR, in the same run")
     ap.add_argument("--steps", default="build,in-process,http,check",
                     help="steps to run (default all); figures of other steps are kept from the last run's "
                          f"{RESULTS.name}")
@@ -493,6 +506,8 @@ def main() -> int:
         ap.error(f"--scales must be whole numbers separated by commas, not {args.scales!r}")
     if not scales or scales[0] < 1:
         ap.error("--scales must be at least 1")
+    if args.baseline and not (args.baseline / "search" / "cli.py").is_file():
+        ap.error(f"--baseline must be a blogsearch checkout, not {str(args.baseline)!r}")
 
     results: dict[str, dict[str, float]] = {}
     if steps_wanted != {"build", "in-process", "http", "check"} and RESULTS.exists():
@@ -505,6 +520,12 @@ def main() -> int:
         index = CACHE / f"ja-docs-x{scale}-index"
         name = f"{scale}×"
         r = results[name] = results.get(name, {}) | {"posts": len(list((site / "_posts").glob("*.md")))}
+        if args.baseline and "build" in steps_wanted:
+            print(f"{name}: build with {args.baseline} (load average {load_average()}) ...", file=sys.stderr)
+            base = results[f"{name} baseline"] = {"posts": r["posts"], "load": load_average()}
+            base |= build_figures(site, index.with_name(index.name + "-baseline"), scale,
+                                  args.baseline.resolve())
+            RESULTS.write_text(json.dumps(results, indent=1))
         steps = [("build", lambda: build_figures(site, index, scale)),
                  ("in-process", lambda: in_process_figures(index, not args.skip_blog_duplicates)),
                  ("check", lambda: check_figures(site, index))]
@@ -521,6 +542,9 @@ def main() -> int:
           f"HTTP: 16 clients, 2 workers × 4 threads, result cache off, {args.duration:g} s; "
           f"soak {args.soak:g} s")
     print_table(results, [s for s in scales])
+    if args.baseline:
+        print(f"\nbaseline: the code of {args.baseline}, in the same run")
+        print_table(results, [s for s in scales], " baseline")
     print_targets(results)
     return 0
 

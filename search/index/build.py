@@ -9,10 +9,12 @@ atomic swap of a fresh build live in `search.index.storage`.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
 import gc
+import itertools
 import os
 import shutil
 import signal
@@ -32,9 +34,12 @@ from search.ingest.posts import (
     SiteConfig,
     Skipped,
     SlugOwners,
+    file_hash,
+    find_post_files,
     parse_post,
     posts_root,
-    walk_post_files,
+    read_post_bytes,
+    slug_of,
 )
 from search.index.storage import (
     DEFAULT_WAIT,
@@ -47,13 +52,17 @@ from search.index.storage import (
     swap_in,
     sync_tree,
 )
+from search.index.filestats import FileStats
 from search.index.schema import create_index, open_index, store_site_config, stored_site_config, to_document
-from search.index.whoosh.writers import abandon, open_writer
+from search.index.whoosh.columns import live_columns
+from search.index.whoosh.writers import LIMIT_MB, abandon, merge_small, open_writer
 
 # Below this many posts to write, a single-process writer is faster.
 PARALLEL_MIN_POSTS = 200
 # Posts sent to a post-reading process at a time.
 PARSE_CHUNK = 8
+# Chunks of posts being read or waiting to be written, at most.
+PARSE_AHEAD = 32
 # Python's cycle collector runs after every 700 net allocations by default.
 # Indexing allocates millions of small objects (tokens, postings) that live
 # until a segment is written, so the collector mostly re-scans live objects:
@@ -109,23 +118,33 @@ class IndexReport:
 
 def indexed_hashes(ix: Index) -> dict[str, str]:
     """slug -> file hash of every post in the index."""
-    with ix.reader() as reader:
-        slugs = reader.column_reader("slug")
-        hashes = reader.column_reader("hash")
-        return {slugs[d]: hashes[d] for d in reader.all_doc_ids()}
+    return {slug: digest for _, (slug, digest) in live_columns(ix, ("slug", "hash"))}
+
+
+def indexed_docnums(ix: Index) -> tuple[dict[str, str], dict[str, list[int]]]:
+    """slug -> file hash, and slug -> document numbers, of every post in the
+    index (read from the stored columns alone: see `live_columns`)."""
+    hashes: dict[str, str] = {}
+    docnums: dict[str, list[int]] = {}
+    for docnum, (slug, digest) in live_columns(ix, ("slug", "hash")):
+        hashes[slug] = digest
+        docnums.setdefault(slug, []).append(docnum)
+    return hashes, docnums
 
 
 @dataclass
 class _Job:
     path: Path
     relpath: str
-    data: bytes
+    data: bytes | None  # None: read it in the post-reading process (a fresh build)
+    root: Path | None = None  # the posts folder, when data is None
 
 
 def _parse_job(job: _Job, config: SiteConfig) -> dict[str, Any] | PostError | Skipped:
     """The Whoosh document of a post file (made in the pool's processes)."""
     try:
-        post = parse_post(job.data, job.path, job.relpath, config)
+        data = job.data if job.data is not None else _read_job(job)
+        post = parse_post(data, job.path, job.relpath, config)
     except PostError as e:
         return e
     return post if isinstance(post, Skipped) else to_document(post)
@@ -139,15 +158,19 @@ def build_index(
     procs: int | None = None,
     progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
     wait: float = DEFAULT_WAIT,
+    pool_mb: float = LIMIT_MB,
 ) -> IndexReport:
     """Index the posts in `posts_dir` into `index_dir`; see the module doc.
 
     One run at a time per index: a second run waits up to `wait` seconds
-    for the first, then raises IndexBusyError.
+    for the first, then raises IndexBusyError. Each writing process starts
+    a new segment whenever its postings take about `pool_mb` MB of memory.
     """
+    if not pool_mb > 0:
+        raise ValueError(f"the posting pool's size must be above 0 MB, not {pool_mb!r}")
     with IndexLock(index_dir, wait), _fewer_collections():
         recover_swap(index_dir)
-        return _build_locked(posts_dir, index_dir, config, rebuild, procs, progress)
+        return _build_locked(posts_dir, index_dir, config, rebuild, procs, progress, pool_mb)
 
 
 def _build_locked(
@@ -157,6 +180,7 @@ def _build_locked(
     rebuild: bool,
     procs: int | None,
     progress: Callable[[Iterable[Any], int], Iterable[Any]] | None,
+    pool_mb: float = LIMIT_MB,
 ) -> IndexReport:
     started = time.perf_counter()
     config = config or SiteConfig()
@@ -168,7 +192,7 @@ def _build_locked(
     if not fresh:
         try:
             ix = open_index(index_dir)
-            known = indexed_hashes(ix)
+            known, docnums = indexed_docnums(ix)
         except SchemaVersionError:
             raise
         except Exception as e:  # noqa: BLE001 (any failure to read is corruption)
@@ -193,9 +217,10 @@ def _build_locked(
     try:
         if fresh:
             ix = create_index(build_dir)
-            known = {}
+            known, docnums = {}, {}
         assert ix is not None
-        files, jobs = _changed_files(root, known, config)
+        stats = FileStats.load(Path(index_dir), config) if not fresh else FileStats(config)
+        files, jobs = _changed_files(root, known, config, stats)
         present: set[str] = set()
         parallel = procs > 1 and len(jobs) >= PARALLEL_MIN_POSTS
         pool = ProcessPoolExecutor(procs, initializer=_reader_start,
@@ -204,17 +229,17 @@ def _build_locked(
         parsed = _pool_results(pool, parse, jobs) if pool else map(parse, jobs)
         if progress:
             parsed = progress(parsed, len(jobs))
-        documents = _accept(parsed, files, known, report, present)
+        documents = _accept(parsed, files, known, report, present, stats)
 
         # `present` is final only once every post is parsed (a slug joins
         # it when a file owns it), so deletions are decided after the additions
         def gone_slugs() -> list[str]:
             return [slug for slug in known if slug not in present]
 
-        report.deleted = len(_write(ix, documents, gone_slugs, fresh, procs if parallel else 1))
-        with ix.searcher() as s:
-            report.total = s.doc_count()
+        report.deleted = len(_write(ix, documents, gone_slugs, docnums, procs if parallel else 1, pool_mb))
+        report.total = ix.doc_count()  # from the table of contents: no reader opened
         store_site_config(build_dir, config)
+        stats.save(build_dir)
         if fresh:
             settle_modes(build_dir)
             sync_tree(build_dir)
@@ -250,6 +275,14 @@ def _stop_pool(pool: ProcessPoolExecutor, error: BaseException) -> None:
     pool.shutdown(wait=True, cancel_futures=not broken)
 
 
+def _read_job(job: _Job) -> bytes:
+    assert job.root is not None
+    try:
+        return read_post_bytes(job.path, job.root)
+    except OSError as e:
+        raise PostError(str(job.path), e.strerror or str(e)) from None
+
+
 def _parse_chunk(parse: Callable[[_Job], Any], jobs: list[_Job]) -> list[Any]:
     return [parse(job) for job in jobs]
 
@@ -260,12 +293,23 @@ def _pool_results(pool: ProcessPoolExecutor, parse: Callable[[_Job], Any], jobs:
     dies (out of memory, killed) fails the build: `multiprocessing.Pool`
     would replace it and wait forever for the posts it had. The futures are
     never cancelled here (see `_stop_pool`)."""
-    with forking():
-        chunks = [pool.submit(_parse_chunk, parse, jobs[i:i + PARSE_CHUNK])
-                  for i in range(0, len(jobs), PARSE_CHUNK)]
+    starts = iter(range(0, len(jobs), PARSE_CHUNK))
+    chunks: collections.deque = collections.deque()
+
+    def submit(count: int) -> None:
+        with forking():
+            for i in itertools.islice(starts, count):
+                chunks.append(pool.submit(_parse_chunk, parse, jobs[i:i + PARSE_CHUNK]))
+
+    # A bounded number of chunks in flight: the writer is slower than the
+    # readers, and the parsed posts of a big blog would otherwise pile up
+    # in this process (at ten times ja-docs, most of its memory).
+    submit(PARSE_AHEAD)
     try:
-        for chunk in chunks:
-            yield from chunk.result()
+        while chunks:
+            result = chunks.popleft().result()
+            submit(1)
+            yield from result
     except BrokenProcessPool as e:
         raise IndexWorkerError(
             "a post-reading process exited unexpectedly (out of memory or killed?); "
@@ -274,20 +318,50 @@ def _pool_results(pool: ProcessPoolExecutor, parse: Callable[[_Job], Any], jobs:
 
 
 def _changed_files(
-    root: Path, known: dict[str, str], config: SiteConfig
+    root: Path, known: dict[str, str], config: SiteConfig, stats: FileStats
 ) -> tuple[list[PostFile], list[_Job]]:
     """Every candidate file in walk order (without the bytes of unchanged
-    ones), and the files whose content or configuration changed, to parse."""
+    ones), and the files whose content or configuration changed, to parse.
+
+    The walk of `walk_post_files`, but a file whose size, modification time
+    and inode are those `stats` recorded with its hash is not read again:
+    reading and hashing every post was most of a one-post update of a big
+    blog. In a fresh build (nothing `known`) no file is read here: the
+    post-reading processes read them."""
     files: list[PostFile] = []
     jobs: list[_Job] = []
-    for file in walk_post_files(root, config):
-        if file.error is None and known.get(file.slug) != file.hash:
-            assert file.data is not None
-            jobs.append(_Job(file.path, file.relpath, file.data))
+    prefix = os.path.join(str(root), "")
+    for path in find_post_files(root, config):
+        name = str(path)  # relative_to was a fifth of this loop at 28,610 posts
+        relpath = name[len(prefix):].replace(os.sep, "/") if name.startswith(prefix) \
+            else path.relative_to(root).as_posix()
+        slug = slug_of(path)[0]
+        digest = stats.hash_of(path, relpath)
+        if digest is not None and known.get(slug) == digest:
+            files.append(PostFile(path, relpath, slug, None, digest))
+        elif not known:
+            files.append(PostFile(path, relpath, slug))
+            jobs.append(_Job(path, relpath, None, root))
         else:
-            file = dataclasses.replace(file, data=None)
-        files.append(file)
+            file = _read(path, relpath, slug, root, config)
+            if file.error is None and known.get(file.slug) != file.hash:
+                assert file.data is not None
+                jobs.append(_Job(file.path, file.relpath, file.data))
+            else:
+                file = dataclasses.replace(file, data=None)
+            files.append(file)
     return files, jobs
+
+
+def _read(path: Path, relpath: str, slug: str, root: Path, config: SiteConfig) -> PostFile:
+    """A file as `walk_post_files` gives it: read and hashed, or its error."""
+    try:
+        data = read_post_bytes(path, root)
+    except PostError as e:
+        return PostFile(path, relpath, slug, error=e)
+    except OSError as e:
+        return PostFile(path, relpath, slug, error=PostError(str(path), e.strerror or str(e)))
+    return PostFile(path, relpath, slug, data, file_hash(data, relpath, config))
 
 
 def _accept(
@@ -296,6 +370,7 @@ def _accept(
     known: dict[str, str],
     report: IndexReport,
     present: set[str],
+    stats: FileStats,
 ) -> Iterator[dict[str, Any]]:
     """Documents to write; errors, unchanged and unpublished posts are
     counted on the way, and `present` gets every slug a file owns (final
@@ -317,6 +392,7 @@ def _accept(
             else:
                 report.unchanged += 1
                 present.add(file.slug)
+                stats.record(file.path, file.relpath, file.hash)
             continue
         result = next(results)
         if isinstance(result, Skipped):
@@ -335,6 +411,7 @@ def _accept(
         else:
             present.add(file.slug)
             report.indexed += 1
+            stats.record(file.path, file.relpath, result["hash"])
             yield result
 
 
@@ -342,30 +419,35 @@ def _write(
     ix: Index,
     documents: Iterable[dict[str, Any]],
     gone: Callable[[], list[str]],
-    fresh: bool,
+    docnums: dict[str, list[int]],
     procs: int,
+    pool_mb: float = LIMIT_MB,
 ) -> list[str]:
     """Write `documents`, then delete the slugs `gone()` names; returns those.
 
     The writer (and its lock) is taken only once there is something to
     write, so a run that changes nothing leaves the index generation alone.
+    A post's older version is deleted by the document numbers in `docnums`
+    (slug -> numbers in the index the writer opens): Whoosh's
+    `update_document` and `delete_by_term` would open a full reader of
+    every segment to look the slug up.
     """
     writer = None
     try:
         for document in documents:
             if writer is None:
-                writer = open_writer(ix, procs)
-            if fresh:
-                writer.add_document(**document)
-            else:
-                writer.update_document(**document)
+                writer = open_writer(ix, procs, pool_mb)
+            for docnum in docnums.get(document["slug"], ()):
+                writer.delete_document(docnum)
+            writer.add_document(**document)
         deleted = gone()
         if deleted and writer is None:
-            writer = open_writer(ix, 1)
+            writer = open_writer(ix, 1, pool_mb)
         for slug in deleted:
-            writer.delete_by_term("slug", slug)
+            for docnum in docnums[slug]:
+                writer.delete_document(docnum)
         if writer is not None:
-            writer.commit()
+            writer.commit(mergetype=merge_small)
     except BaseException:
         if writer is not None:
             abandon(writer)

@@ -10,9 +10,14 @@ numbers, so each list is already in order, and writing the segment sorts
 only the terms and hands each posting list over whole
 (`search.index.whoosh.codec` `add_grouped`).
 
-Memory stays bounded as with Whoosh's pool: beyond `limitmb` the groups are
-written to a sorted run on disk, and a segment with runs is written from
-Whoosh's merge of the runs, the slow path.
+Memory stays bounded without Whoosh's slow path: when the pool of the
+documents added is over `limitmb` after a document, the segment is written
+and the writer goes on in a new one, so a big build makes several segments
+(each written the fast way) instead of spilling sorted runs to disk and
+merging them posting by posting in Python (at ten times ja-docs that merge
+was most of the build). The runs remain for what Whoosh itself adds to the
+pool (`add`: segments merged by a commit), which a segment cannot be split
+in the middle of.
 """
 
 from __future__ import annotations
@@ -54,9 +59,12 @@ class GroupedPool(PostingPool):
         self.add_terms(fieldname, docnum, [(btext, weight, vbytes)])
 
     def add_terms(
-        self, fieldname: str, docnum: int, items: Iterable[tuple[bytes, float, bytes]]
+        self, fieldname: str, docnum: int, items: Iterable[tuple[bytes, float, bytes]],
+        spill: bool = True,
     ) -> None:
-        """Add the postings of one document's terms in one field."""
+        """Add the postings of one document's terms in one field; beyond the
+        limit the pool spills to disk, unless `spill` is False (the writer
+        then starts a new segment after the document)."""
         if docnum < self._lastdoc:
             self._ordered = False
         self._lastdoc = docnum
@@ -72,8 +80,11 @@ class GroupedPool(PostingPool):
                 postings.append((docnum, weight, vbytes))
             size += POSTING_BYTES + len(vbytes or b"")
         self.currentsize += size
-        if self.currentsize > self.limit:
+        if spill and self.currentsize > self.limit:
             self.save()
+
+    def full(self) -> bool:
+        return self.currentsize > self.limit
 
     def _sorted_groups(self) -> Iterator[tuple[str, Iterator[tuple[bytes, list[_Posting]]]]]:
         ordered = self._ordered
@@ -118,12 +129,43 @@ class GroupedPool(PostingPool):
 
 
 class GroupedSegmentWriter(SegmentWriter):
-    """`SegmentWriter` with a `GroupedPool`; documents and segments are the
-    same as Whoosh's."""
+    """`SegmentWriter` with a `GroupedPool`, which writes a new segment
+    each time the pool is full (see the module doc); documents and segments
+    are the same as Whoosh's."""
 
-    def __init__(self, ix, limitmb: int = 128, **kwargs: Any) -> None:  # noqa: ANN001 (a Whoosh index)
+    def __init__(self, ix, limitmb: float = 128, **kwargs: Any) -> None:  # noqa: ANN001 (a Whoosh index)
         super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.limitmb = limitmb
         self.pool = GroupedPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        self.written: list[Any] = []  # the segments finished before the current one
+
+    def _next_segment(self) -> None:
+        """Write the current segment and go on in a new one, as
+        `SegmentWriter.__init__` sets one up."""
+        self.written.append(self._finalize_segment())
+        codec, storage = self.codec, self.storage
+        self.newsegment = codec.new_segment(storage, self.indexname)
+        self.compound = self.compound and self.newsegment.should_assemble()
+        self.pool = GroupedPool(self._tempstorage, self.newsegment, limitmb=self.limitmb)
+        self.perdocwriter = codec.per_document_writer(storage, self.newsegment)
+        self.fieldwriter = codec.field_writer(storage, self.newsegment)
+        self.docnum = self.docbase = 0
+        self._added = False
+
+    def finished_segments(self) -> list[Any]:
+        """Write the current segment (if it has documents): every segment
+        this writer made, in order."""
+        if self._added:
+            return [*self.written, self._finalize_segment()]
+        self._close_segment()
+        return list(self.written)
+
+    def commit(self, mergetype=None, optimize=None, merge=None) -> None:  # noqa: ANN001 (Whoosh's)
+        """Whoosh's `SegmentWriter.commit`, with every segment this writer made."""
+        self._check_state()
+        segments = self._merge_segments(mergetype, optimize, merge)
+        self._commit_toc(segments + self.finished_segments())
+        self._finish()
 
     def add_document(self, **fields: Any) -> None:
         """Whoosh's `SegmentWriter.add_document`, with each field's postings
@@ -153,13 +195,13 @@ class GroupedSegmentWriter(SegmentWriter):
                     for btext, freq, weight, vbytes in field.index(value):
                         items.append((btext, weight * boost, vbytes))
                         length += freq
-                    pool.add_terms(fieldname, docnum, items)
+                    pool.add_terms(fieldname, docnum, items, spill=False)
                     if not field.scorable:
                         length = 0
                 if field.separate_spelling():  # as Whoosh does it: all under document 0
                     spellfield = field.spelling_fieldname(fieldname)
-                    for word in field.spellable_words(value):
-                        pool.add((spellfield, word.encode("utf-8"), 0, 1, None))
+                    words = [(word.encode("utf-8"), 1, None) for word in field.spellable_words(value)]
+                    pool.add_terms(spellfield, 0, words, spill=False)
                 if field.vector:
                     vitems = field.vector.word_values(value, field.analyzer, mode="index")
                     vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
@@ -175,6 +217,8 @@ class GroupedSegmentWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+        if pool.full():
+            self._next_segment()
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

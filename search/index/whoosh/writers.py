@@ -1,6 +1,7 @@
 """Whoosh's index writers as blogsearch uses them: one process writing a
-`GroupedSegmentWriter`, or Whoosh's multiprocessing writer (one segment per
-process) made to notice a writer process that died and to stop on Ctrl-C.
+`GroupedSegmentWriter`, or Whoosh's multiprocessing writer (each process
+writes its segments with one) made to notice a writer process that died and
+to stop on Ctrl-C; and the merge policy of updates.
 
 Subclasses Whoosh's `MpWriter` and `SubWriterTask` and calls their private
 members; see INTERNALS.md.
@@ -14,7 +15,7 @@ import signal
 
 from whoosh.index import Index, LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.writing import SegmentWriter
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from search.errors import IndexWorkerError
 from search.index.children import die_with_parent, forking, take_interrupts
@@ -22,7 +23,9 @@ from search.index.whoosh.codec import BlogsearchCodec
 from search.index.whoosh.segmentwriter import GroupedSegmentWriter
 
 WRITER_BATCH = 100  # documents per job of a parallel writer's processes (Whoosh's default)
-LIMIT_MB = 512  # memory of a writer's posting pool before it spills to disk
+LIMIT_MB = 256  # memory of a writer's posting pool before it writes the segment and starts another
+# Segments of at least this many documents (a build's) are never merged by an update.
+SMALL_SEGMENT_DOCS = 500
 
 
 def _writer_start(parent: int) -> None:
@@ -43,15 +46,29 @@ def abandon(writer) -> None:  # noqa: ANN001 (Whoosh writer classes)
             lock.release()
 
 
-def open_writer(ix: Index, procs: int):  # noqa: ANN202 (Whoosh writer classes)
+def merge_small(writer, segments: list) -> list:  # noqa: ANN001 (a Whoosh writer, segments)
+    """The merge policy of a commit: Whoosh's MERGE_SMALL (which merges the
+    smallest segments once there are five or more, Fibonacci-tiered), over
+    the segments of fewer than SMALL_SEGMENT_DOCS documents only. Whoosh's
+    own would merge a build's segments too once it has about twenty of them
+    (a big build has), rewriting most of the index, posting by posting, in
+    the update of one post."""
+    small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT_DOCS]
+    big = [s for s in segments if s.doc_count_all() >= SMALL_SEGMENT_DOCS]
+    return big + MERGE_SMALL(writer, small)
+
+
+def open_writer(ix: Index, procs: int, limitmb: float = LIMIT_MB):  # noqa: ANN202 (Whoosh writer classes)
     """A writer holding Whoosh's write lock, which this function takes
     itself: a writer that fails while it is being made (a full disk) would
-    hold the lock until the garbage collector finds it."""
+    hold the lock until the garbage collector finds it. Each writing process
+    starts a new segment whenever its posting pool holds `limitmb`; commit
+    the writer with `mergetype=merge_small`."""
     lock = ix.lock("WRITELOCK")
     if not lock.acquire():
         raise LockError("the index is locked by another writer")
     try:
-        options = {"limitmb": LIMIT_MB, "codec": BlogsearchCodec()}
+        options = {"limitmb": limitmb, "codec": BlogsearchCodec()}
         if procs > 1:
             # the sub-writers get `subargs`; they never lock
             writer = _MpWriter(ix, procs=procs, batchsize=WRITER_BATCH, multisegment=True,
@@ -125,8 +142,14 @@ class _SubWriterTask(SubWriterTask):
             writer.cancel()
             return
         fieldnames = writer.pool.fieldnames
-        segment = writer._finalize_segment()
-        self.resultqueue.put((None, fieldnames, segment), timeout=5)
+        segments = _Segments(writer.finished_segments())
+        self.resultqueue.put((None, fieldnames, segments), timeout=5)
+
+
+class _Segments(list):
+    """The segments of one writer process, in the place of the one segment
+    Whoosh's `MpWriter._commit` expects from each: `_MpWriter._commit_toc`
+    unpacks them."""
 
 
 class _MpWriter(MpWriter):
@@ -168,4 +191,7 @@ class _MpWriter(MpWriter):
         _check_tasks(self.tasks)  # all joined by now: a None exit code is not expected
         if any(task.exitcode is None for task in self.tasks):
             raise IndexWorkerError("an indexing process did not finish; nothing was committed")
-        super()._commit_toc(segments)
+        flat = []
+        for segment in segments:
+            flat += segment if isinstance(segment, _Segments) else [segment]
+        super()._commit_toc(flat)
