@@ -4,6 +4,7 @@ Jekyll; options override the file; `check` agrees with `index`."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import subprocess
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from search.ingest import layout
 from search.ingest.jekyll import JekyllConfigError, config_files, read_config
 from search import Searcher
 from tests.support import REPO, jekyll
@@ -227,3 +230,24 @@ def test_future_option_as_jekyll_build_future(tmp_path: Path, capsys: pytest.Cap
     assert main(["index", "--posts", str(site), "--index", str(index), "--procs", "1", "--future"]) == 0
     out = capsys.readouterr()
     assert "future False → True" in out.err and "3 posts indexed" in out.out
+
+
+def _globbed_one_by_one(patterns, entry, is_dir):
+    """Jekyll's EntryFilter#glob_include? as first written here: fnmatch per pattern (the reference)."""
+    entry = entry.lstrip("/")
+    for pattern in patterns:
+        pattern = pattern.lstrip("/")
+        if fnmatch.fnmatchcase(entry, pattern) or entry.startswith(pattern) or (is_dir and pattern == entry + "/"):
+            return True
+    return False
+
+
+_GLOB_PARTS = st.sampled_from(["_posts", "drafts", "*", "?", "**", "[ab]", "[!a]", "記事", ".md", "/", "a", "b.", "ノート"])
+
+
+@settings(derandomize=True, max_examples=400, deadline=None)
+@given(st.lists(st.lists(_GLOB_PARTS, min_size=1, max_size=4).map("".join), max_size=5),
+       st.lists(_GLOB_PARTS, min_size=1, max_size=5).map("".join), st.booleans())
+def test_exclude_patterns_match_as_fnmatch_one_by_one(patterns, entry, is_dir) -> None:
+    # the walk matches every file against all patterns with one compiled regex
+    assert layout._globbed(tuple(patterns), entry, is_dir) == _globbed_one_by_one(patterns, entry, is_dir)

@@ -15,6 +15,7 @@ FrontmatterDefaults merges them: the longer scope path wins, a scope with
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from pathlib import Path
@@ -58,13 +59,20 @@ class EntryFilter:
 
 def _globbed(patterns: tuple[str, ...], entry: str, is_dir: bool) -> bool:
     """EntryFilter#glob_include?: a glob match, a prefix, or the folder itself."""
+    if not patterns:
+        return False
     entry = entry.lstrip("/")
-    for pattern in patterns:
-        pattern = pattern.lstrip("/")
-        if fnmatch.fnmatchcase(entry, pattern) or entry.startswith(pattern) \
-                or (is_dir and pattern == entry + "/"):
-            return True
-    return False
+    stripped, globs = _compiled(tuple(patterns))
+    return bool(globs.match(entry)) or entry.startswith(stripped) or (is_dir and entry + "/" in stripped)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    """The patterns without a leading `/`, and one regex matching what
+    `fnmatch.fnmatchcase` matches for any of them (called for every file of
+    the site: one fnmatch call per pattern was half of walking 28,610 posts)."""
+    stripped = tuple(p.lstrip("/") for p in patterns)
+    return stripped, re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in stripped))
 
 
 def site_post_files(root: Path, collections_dir: str, keep: EntryFilter) -> Iterator[Path]:
