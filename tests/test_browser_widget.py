@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -200,9 +201,11 @@ def search_page(site: Site, q: str) -> str:
 
 def test_typing_shows_highlighted_results_from_one_debounced_request(tab: Tab, site: Site) -> None:
     # the page's clock is the test's: keystrokes 60 ms apart on it, however
-    # slowly a loaded machine types them (before, a slow run sent サ alone)
-    tab.page.clock.install()
+    # slowly a loaded machine types them (before, a slow run sent サ alone).
+    # An installed clock still runs with real time until it is paused.
+    tab.page.clock.install(time=datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc))
     tab.open()
+    tab.page.clock.pause_at(datetime(2026, 1, 1, 10, 0, tzinfo=timezone.utc))
     tab.input.click()
     for key in "サーバー":
         tab.page.keyboard.type(key)
