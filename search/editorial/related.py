@@ -430,6 +430,13 @@ def _stats(snapshot: Snapshot) -> _Stats:
     return snapshot.table("related statistics", lambda _: _Stats())
 
 
+def warm_related(snapshot: Snapshot) -> None:
+    """Compute this generation's statistics now rather than on first need."""
+    stats = _stats(snapshot)
+    stats.tags(snapshot)
+    stats.title_information(snapshot)
+
+
 def tag_scores(snapshot: Snapshot, tags: Sequence[str], categories: Sequence[str]) -> np.ndarray:
     """idf-weighted Jaccard similarity of every post's tags and categories to these."""
     table = _stats(snapshot).tags(snapshot)
