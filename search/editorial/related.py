@@ -54,6 +54,7 @@ from search.text.keyterms import KeyTerm, count_key_terms
 from search.query.searcher import Searcher
 from search.query.rank import K1, bm25, bm25_idf, idf
 from search.query.snapshot import Snapshot
+from search.query.suggest import _segment_vocabulary
 
 ANALYSED_CHARS = 5_000  # of a body: key terms come from the title and this much text
 MAX_KEY_TERMS = 150  # heaviest key terms looked up in the index (then MAX_QUERY_TERMS kept)
@@ -379,11 +380,14 @@ class _Stats:
         self._df: dict[tuple[tuple[str, ...], str], int] = {}
 
     def doc_frequency(self, snapshot: Snapshot, fields: tuple[str, ...], term: str) -> int:
-        """Posts containing the term in the first of `fields` that has it."""
+        """Posts containing the term in the first of `fields` that has it
+        (Whoosh's doc_frequency: the sum over the segments, deleted posts
+        not yet merged away included), from the segments' vocabularies that
+        searchers keep across generations instead of Whoosh's term files."""
         df = self._df.get((fields, term))
         if df is None:
-            reader = snapshot.searcher.reader()
-            df = next((n for n in (reader.doc_frequency(f, term) for f in fields) if n), 0)
+            df = next((n for n in (sum(v.get(term, 0) for v in _vocabularies(snapshot, f))
+                                   for f in fields) if n), 0)
             if len(self._df) >= self.DF_CACHE:
                 self._df.clear()
             self._df[fields, term] = df
@@ -417,6 +421,12 @@ class _Stats:
                     total[docs] += bm25_idf(n, df)
             self._title_information = np.where(total > 0, total, 1.0).astype(np.float32)
         return self._title_information
+
+
+def _vocabularies(snapshot: Snapshot, fieldname: str) -> list[dict[str, int]]:
+    """term -> document frequency, per segment (the tables `Searcher.warm` reads)."""
+    return [local for local, _ in snapshot.per_segment(
+        ("vocabulary", fieldname), lambda leaf: _segment_vocabulary(leaf, fieldname))]
 
 
 def _title_docs(leaf: Any) -> dict[bytes, np.ndarray]:
