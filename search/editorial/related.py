@@ -211,11 +211,22 @@ def rank_related(
     score[~snapshot.live] = 0.0
     if own:
         score[source.docnum] = 0.0
-    candidates = np.flatnonzero(score > 0)
-    top = candidates[np.argsort(-score[candidates], kind="stable")[:limit]]
+    top = _best(score, limit)
     shared = _shared_terms(contributions, top)
     return [_describe(snapshot, int(d), float(score[d]), source, words)
             for d, words in zip(top, shared)], selected
+
+
+def _best(score: np.ndarray, limit: int) -> np.ndarray:
+    """The `limit` posts of highest positive score, best first (equal scores:
+    lower docnum first), without sorting every candidate."""
+    candidates = np.flatnonzero(score > 0)
+    values = score[candidates]
+    if len(candidates) > limit:
+        kth = np.partition(values, len(values) - limit)[len(values) - limit]
+        keep = values >= kth  # every post that can be among the best, ties included
+        candidates, values = candidates[keep], values[keep]
+    return candidates[np.argsort(-values, kind="stable")[:limit]]
 
 
 def select_terms(
@@ -257,18 +268,25 @@ def text_scores(
     often as BM25 rewards), so they are 0..1 whatever the source.
     """
     total = np.zeros(snapshot.doc_count_all, np.float32)
+    per_term = np.zeros(snapshot.doc_count_all, np.float32)  # zeroed again where written
     ideal = 0.0
     found = []
     for k, weight in selected:
-        per_term = np.zeros(snapshot.doc_count_all, np.float32)
+        parts = []
         for fieldname, boost in fields.items():
             docs, s = bm25(snapshot, fieldname, k.term)
             if len(docs):
                 per_term[docs] += boost * weight * s
                 ideal += boost * weight * idf(snapshot, fieldname, k.term) * (K1 + 1.0)
-        docs = np.flatnonzero(per_term)
-        total[docs] += per_term[docs]
-        found.append((k, docs, per_term[docs]))
+                parts.append(docs)
+        # the posts with the term (ascending): no scan of every post per term
+        docs = parts[0] if len(parts) == 1 else snapshot.union(parts)
+        values = per_term[docs]
+        per_term[docs] = 0.0
+        if not values.all():
+            docs, values = docs[values != 0], values[values != 0]
+        total[docs] += values
+        found.append((k, docs, values))
     if ideal <= 0:
         return total, []
     return total / ideal, [(k, docs, s / ideal) for k, docs, s in found]
