@@ -353,7 +353,7 @@ class BlogTable:
         self.shared = joined.get("shared", self.docnums)
         self.shared_chars = joined.get("shared_chars", self.docnums)
         # most repeated and copied characters first, then by slug
-        by_slug = np.argsort(np.array(slugs, dtype=object), kind="stable") if slugs else self.docnums
+        by_slug = np.argsort(np.array(slugs, dtype=np.str_), kind="stable") if slugs else self.docnums
         chars = (self.repeated_chars + self.shared_chars)[by_slug]
         self.order = by_slug[np.argsort(-chars, kind="stable")]
 
