@@ -153,3 +153,28 @@ def test_after_a_commit_the_new_generation_is_warmed_for_both_lanes_before_the_s
     assert client.get("/api/duplicates/linux-file-permissions").status_code == 200
     assert builds.built == []
     assert shared.switches == 1
+
+
+def test_a_worker_that_never_used_the_editor_lane_warms_no_editor_searcher(
+        posts_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import web.searching
+
+    index = tmp_path / "index"
+    build_index(posts_copy, index, procs=1)
+    app = create_app({"INDEX": str(index)})
+    shared: SharedSearcher = app.extensions["blogsearch"]
+    client = app.test_client()
+    assert penguin_slugs(client) == []
+    warmed: list[str] = []
+    editor_warm = web.searching.warm_editor
+    monkeypatch.setattr(web.searching, "warm_editor",
+                        lambda searcher: (warmed.append(searcher.version), editor_warm(searcher)))
+    path = posts_copy / CHANGED_POST
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{PENGUIN}\n", encoding="utf-8")
+    build_index(posts_copy, index, procs=1)
+    client.get("/readyz")
+    shared.wait_for_switch(30)
+    assert penguin_slugs(client) == ["linux-file-permissions"] and warmed == []
+    # its first editor request opens the editor lane's searcher on the search lane's version
+    assert client.get("/api/related/linux-file-permissions").status_code == 200
+    assert shared.run(lambda s: s.version, lane="editor")[1] == shared.state().version

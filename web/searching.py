@@ -20,9 +20,10 @@ ordinary commit the warm-up reads only the new segment.
 Expensive editor requests (drafts, duplicates) run on a second searcher of
 the same version (`lane="editor"`) under their own lock, so a draft that
 takes a second does not hold up the searches behind it. It follows the
-search lane: the background switch opens and warms it beside the new search
-searcher, and the editor lane takes it up at its next request; until then
-it answers from the version it has.
+search lane: in a worker whose editor lane has been used, the background
+switch opens and warms it beside the new search searcher, and the editor
+lane takes it up at its next request; until then it answers from the
+version it has.
 """
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ class SharedSearcher:
 
     def _switch(self, current: Searcher) -> None:
         try:
-            successor, editor = self._open_pair(current)
+            # the editor lane's searcher only if that lane is in use in this worker
+            successor, editor = self._open_pair(current, want_editor=self._editor is not None)
         except Exception as e:  # noqa: BLE001 (a rebuild being swapped in: the next request tries again)
             log.info("index %s: the new version cannot be opened yet: %s", self.index_dir, e)
             return
@@ -177,12 +179,12 @@ class SharedSearcher:
         successor.tables.keep(successor.snapshot.segment_ids + self._editor_segments())
 
     @staticmethod
-    def _open_pair(current: Searcher) -> tuple[Searcher, Searcher | None]:
+    def _open_pair(current: Searcher, want_editor: bool = True) -> tuple[Searcher, Searcher | None]:
         """The newest version twice (search lane, editor lane), sharing
-        `current`'s segment tables; the editor's is None when a commit came
-        between the two openings three times in a row."""
+        `current`'s segment tables; the editor's is None when not wanted, or
+        when a commit came between the two openings three times in a row."""
         successor = current.successor()
-        for _ in range(3):
+        for _ in range(3 if want_editor else 0):
             try:
                 editor = successor.successor()
             except BaseException:
