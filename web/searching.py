@@ -9,14 +9,21 @@ A commit or rebuild never stalls the worker: a request that sees a newer
 version (a directory listing, cheap enough for every request) starts
 opening and warming it in a background thread and is answered from the
 current version, as are the requests after it, until the new one is ready;
-then it replaces the old one between two requests. The new searcher shares
-what was read from the segments the two versions have in common
-(`search.query.segments`), so after an ordinary commit the warm-up reads only the
-new segment (0.2 s for ja-docs instead of 1.8 s).
+then it replaces the old one between two requests. The warm-up builds
+every table a request would otherwise build on first need (`Searcher.warm`:
+readings, completions, paraphrases, the speller; `warm_editor`: related
+posts' statistics, passage hashes), so the first request on the new version
+finds them ready. The new searcher shares what was read from the segments
+the two versions have in common (`search.query.segments`), so after an
+ordinary commit the warm-up reads only the new segment.
 
 Expensive editor requests (drafts, duplicates) run on a second searcher of
 the same version (`lane="editor"`) under their own lock, so a draft that
-takes a second does not hold up the searches behind it.
+takes a second does not hold up the searches behind it. It follows the
+search lane: in a worker whose editor lane has been used, the background
+switch opens and warms it beside the new search searcher, and the editor
+lane takes it up at its next request; until then it answers from the
+version it has.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Hashable, TypeVar
 
 from search import Searcher
+from search.editorial.warm import warm_editor
 from web.errors import ApiError
 
 T = TypeVar("T")
@@ -89,6 +97,7 @@ class SharedSearcher:
         self._switch_lock = threading.Lock()  # starting a switch
         self._searcher: Searcher | None = None
         self._editor: Searcher | None = None
+        self._editor_next: Searcher | None = None  # warmed by a switch, taken up by the editor lane
         self._next: threading.Thread | None = None
         self._pid = 0
         self._state: IndexState | None = None
@@ -105,15 +114,18 @@ class SharedSearcher:
         log.info("index %s: generation %s, %d posts", self.index_dir, gen, self._state.posts)
 
     def _discard(self) -> None:
-        """Call with the lock held: drop the searcher (the next use reopens)."""
+        """Call with the lock held: drop the searcher and the editor lane's
+        next one (the next use reopens)."""
         searcher, self._searcher, self._state = self._searcher, None, None
         _close(searcher)
+        prepared, self._editor_next = self._editor_next, None
+        _close(prepared)
 
     def _current(self) -> Searcher:
         """Call with the lock held: the searcher to answer with now."""
         if self._searcher is None or self._pid != os.getpid():
             self._searcher = None  # after a fork: never share file handles
-            self._editor = None
+            self._editor = self._editor_next = None
             self._next = None
             searcher = Searcher(self.index_dir)
             try:
@@ -139,32 +151,59 @@ class SharedSearcher:
 
     def _switch(self, current: Searcher) -> None:
         try:
-            successor = current.successor()
+            # the editor lane's searcher only if that lane is in use in this worker
+            successor, editor = self._open_pair(current, want_editor=self._editor is not None)
         except Exception as e:  # noqa: BLE001 (a rebuild being swapped in: the next request tries again)
             log.info("index %s: the new version cannot be opened yet: %s", self.index_dir, e)
             return
         try:
             successor.warm()
+            if editor is not None:
+                warm_editor(editor)
         except Exception:  # noqa: BLE001 (the current version keeps answering)
             log.warning("index %s: warming the new version failed", self.index_dir, exc_info=True)
             _close(successor)
+            _close(editor)
             return
         with self._lock:
             if self._searcher is not current:  # reopened meanwhile (after an error)
                 _close(successor)
+                _close(editor)
                 return
             self._searcher = successor
+            replaced, self._editor_next = self._editor_next, editor
             self._changed()
             self.switches += 1
             _close(current)
+        _close(replaced)
         successor.tables.keep(successor.snapshot.segment_ids + self._editor_segments())
 
+    @staticmethod
+    def _open_pair(current: Searcher, want_editor: bool = True) -> tuple[Searcher, Searcher | None]:
+        """The newest version twice (search lane, editor lane), sharing
+        `current`'s segment tables; the editor's is None when not wanted, or
+        when a commit came between the two openings three times in a row."""
+        successor = current.successor()
+        for _ in range(3 if want_editor else 0):
+            try:
+                editor = successor.successor()
+            except BaseException:
+                _close(successor)
+                raise
+            if editor.version == successor.version:
+                return successor, editor
+            _close(successor)
+            successor = editor
+        return successor, None
+
     def _editor_segments(self) -> list[str]:
-        editor = self._editor
-        try:
-            return editor.snapshot.segment_ids if editor is not None else []
-        except AttributeError:  # closed meanwhile
-            return []
+        segments = []
+        for editor in (self._editor, self._editor_next):
+            try:
+                segments += editor.snapshot.segment_ids if editor is not None else []
+            except AttributeError:  # closed meanwhile
+                pass
+        return segments
 
     def wait_for_switch(self, timeout: float | None = None) -> None:
         """Wait until a version being opened in the background is in use."""
@@ -173,14 +212,25 @@ class SharedSearcher:
             thread.join(timeout)
 
     def _editor_searcher(self) -> Searcher:
-        """Call with the editor lock held: a searcher on the newest version,
+        """Call with the editor lock held: a searcher on the search lane's
+        version (the one a switch warmed for this lane when there is one),
         sharing the search lane's segment tables."""
         with self._lock:
-            tables = self._current().tables  # and the search lane follows a new version
-        if self._editor is None or not self._editor.is_current():
+            current = self._current()  # and the search lane follows a new version
+            prepared = self._editor_next
+            if prepared is not None and prepared.version == current.version:
+                self._editor_next = None
+            else:
+                prepared = None
+        if prepared is not None:
+            old, self._editor = self._editor, prepared
+            _close(old)
+        elif self._editor is None or (self._editor.version != current.version
+                                      and not self._editor.is_current()):
+            # first use, or nothing warmed for this lane: open here
             old, self._editor = self._editor, None
             _close(old)
-            self._editor = Searcher(self.index_dir, tables)
+            self._editor = Searcher(self.index_dir, current.tables)
         return self._editor
 
     # --- public --------------------------------------------------------------

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
+
+import numpy as np
 
 from search.ingest.drafts import make_draft
 from search.text.passages import (
@@ -209,11 +211,7 @@ def shared_with_posts(
     """Paragraphs of `text` that other posts contain, whole or by a long sentence."""
     shared: list[Repeat] = []
     bodies = _Bodies(snapshot)
-    for p in paras:
-        if len(p.key) < MIN_INDEXED_CHARS:
-            continue
-        terms = [PARAGRAPH_PREFIX + passage_hash(p.key)]
-        terms += [SENTENCE_PREFIX + passage_hash(k) for k in sentence_keys(text, p)]
+    for p, terms in _paragraph_terms(text, paras):
         docs: dict[int, None] = {}
         posts_of = snapshot.column_terms("passages")
         for term in terms:
@@ -298,43 +296,130 @@ def blog_duplicates(searcher: Searcher, limit: int = 20) -> BlogDuplicates:
 
     Passages found in more than TEMPLATE_POSTS posts are templates (licence
     notes, footers) and are not counted as copies.
+
+    Computed once per index generation and kept with it (`BlogTable`); what
+    depends only on a post's text (its repeats, its passages' hashes) is
+    kept per segment, so after a commit only the new segment's posts are
+    read again.
     """
     snapshot = searcher.snapshot
-    copied = _copied_passages(snapshot)
-    result = BlogDuplicates(0, 0, 0)
-    lines = []
-    for docnum in map(int, snapshot.live.nonzero()[0]):
-        line = _post_line(snapshot.stored(docnum), copied)
-        result.posts += 1
-        result.with_repeats += line.repeated > 0
-        result.with_shared += line.shared > 0
-        if line.repeated or line.shared:
-            lines.append(line)
-    lines.sort(key=lambda x: (-(x.repeated_chars + x.shared_chars), x.slug))
-    result.worst = lines[: max(0, limit)]
+    table = snapshot.table("blog duplicates", BlogTable)
+    result = BlogDuplicates(table.posts, table.with_repeats, table.with_shared)
+    for i in table.order[: max(0, limit)]:
+        post = snapshot.stored(int(table.docnums[i]))
+        result.worst.append(PostDuplicates(
+            post.slug, post.title, post.url, int(table.paragraphs[i]), int(table.repeated[i]),
+            int(table.repeated_chars[i]), int(table.shared[i]), int(table.shared_chars[i])))
     return result
 
 
-def _copied_passages(snapshot: Snapshot) -> set[str]:
-    """Passage terms found in two posts or more, but not in more than TEMPLATE_POSTS."""
-    return {t for t, docs in snapshot.column_terms("passages").items() if 2 <= len(docs) <= TEMPLATE_POSTS}
+class BlogTable:
+    """Every live post's repeated and copied paragraphs in one index
+    generation: one entry per post that has any, most characters first."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        copied = _copied_hashes(snapshot)
+        columns: dict[str, list[np.ndarray]] = defaultdict(list)
+        slugs: list[str] = []
+        self.posts = self.with_repeats = self.with_shared = 0
+        for seg, offset in snapshot.per_segment("duplicates", _SegmentPassages):
+            live = snapshot.live[offset : offset + len(seg.paragraphs)] & seg.indexed
+            copy = np.zeros(len(seg.hashes), bool)
+            for kind, hashes in copied.items():
+                mine = seg.kinds == kind
+                copy[mine] = np.isin(seg.hashes[mine], hashes)
+            para_copied = np.zeros(len(seg.para_doc), bool)
+            para_copied[seg.term_para[copy]] = True
+            n = len(seg.paragraphs)
+            shared = np.bincount(seg.para_doc[para_copied], minlength=n)
+            shared_chars = np.bincount(seg.para_doc[para_copied], seg.para_chars[para_copied],
+                                       minlength=n).astype(np.int64)
+            self.posts += int(live.sum())
+            self.with_repeats += int((live & (seg.repeated > 0)).sum())
+            self.with_shared += int((live & (shared > 0)).sum())
+            keep = np.flatnonzero(live & ((seg.repeated > 0) | (shared > 0)))
+            for name, values in (("docnums", keep + offset), ("paragraphs", seg.paragraphs[keep]),
+                                 ("repeated", seg.repeated[keep]),
+                                 ("repeated_chars", seg.repeated_chars[keep]),
+                                 ("shared", shared[keep]), ("shared_chars", shared_chars[keep])):
+                columns[name].append(values)
+            slugs += [seg.slugs[i] for i in keep]
+        joined = {name: np.concatenate(parts) if parts else np.zeros(0, np.int64)
+                  for name, parts in columns.items()}
+        self.docnums = joined.get("docnums", np.zeros(0, np.int64))
+        self.paragraphs = joined.get("paragraphs", self.docnums)
+        self.repeated = joined.get("repeated", self.docnums)
+        self.repeated_chars = joined.get("repeated_chars", self.docnums)
+        self.shared = joined.get("shared", self.docnums)
+        self.shared_chars = joined.get("shared_chars", self.docnums)
+        # most repeated and copied characters first, then by slug
+        by_slug = np.argsort(np.array(slugs, dtype=np.str_), kind="stable") if slugs else self.docnums
+        chars = (self.repeated_chars + self.shared_chars)[by_slug]
+        self.order = by_slug[np.argsort(-chars, kind="stable")]
 
 
-def _post_line(post: StoredPost, copied: set[str]) -> PostDuplicates:
-    body = post.body
-    paras = paragraphs(body)
-    repeats = repeats_within(body, paras)
-    line = PostDuplicates(post.slug, post.title, post.url,
-                          len(paras), len(repeats), sum(r.chars for r in repeats), 0, 0)
+class _SegmentPassages:
+    """What blog-wide duplicates need of one segment's posts, from their
+    text alone (so it holds for every generation the segment is in): each
+    post's paragraphs and repeats, and its long paragraphs with the hashes
+    of their passages (`_paragraph_terms`) as integers."""
+
+    def __init__(self, leaf: Any) -> None:
+        n = leaf.doc_count_all()
+        self.indexed = np.zeros(n, bool)  # not deleted when the segment was read
+        self.paragraphs = np.zeros(n, np.int64)
+        self.repeated = np.zeros(n, np.int64)
+        self.repeated_chars = np.zeros(n, np.int64)
+        self.slugs = [""] * n
+        para_doc: list[int] = []
+        para_chars: list[int] = []
+        hashes: list[int] = []
+        kinds: list[str] = []
+        term_para: list[int] = []
+        for d in range(n):
+            if leaf.is_deleted(d):
+                continue
+            post = StoredPost.from_fields(leaf.stored_fields(d))
+            body = post.body
+            paras = paragraphs(body)
+            repeats = repeats_within(body, paras)
+            self.indexed[d] = True
+            self.slugs[d] = post.slug
+            self.paragraphs[d] = len(paras)
+            self.repeated[d] = len(repeats)
+            self.repeated_chars[d] = sum(r.chars for r in repeats)
+            for p, terms in _paragraph_terms(body, paras):
+                for term in terms:
+                    kinds.append(term[0])
+                    hashes.append(int(term[1:], 16))
+                    term_para.append(len(para_doc))
+                para_doc.append(d)
+                para_chars.append(p.end - p.start)
+        self.para_doc = np.array(para_doc, np.int64)
+        self.para_chars = np.array(para_chars, np.int64)
+        self.hashes = np.array(hashes, np.uint64)
+        self.kinds = np.array(kinds, "U1")
+        self.term_para = np.array(term_para, np.int64)
+
+
+def _paragraph_terms(text: str, paras: list[Paragraph]) -> Iterator[tuple[Paragraph, list[str]]]:
+    """Each paragraph long enough to be indexed, with its passage terms."""
     for p in paras:
         if len(p.key) < MIN_INDEXED_CHARS:
             continue
         terms = [PARAGRAPH_PREFIX + passage_hash(p.key)]
-        terms += [SENTENCE_PREFIX + passage_hash(k) for k in sentence_keys(body, p)]
-        if any(t in copied for t in terms):
-            line.shared += 1
-            line.shared_chars += p.end - p.start
-    return line
+        terms += [SENTENCE_PREFIX + passage_hash(k) for k in sentence_keys(text, p)]
+        yield p, terms
+
+
+def _copied_hashes(snapshot: Snapshot) -> dict[str, np.ndarray]:
+    """Passage terms found in two posts or more, but not in more than
+    TEMPLATE_POSTS: their hashes as integers, by kind (prefix)."""
+    copied: dict[str, list[int]] = {PARAGRAPH_PREFIX: [], SENTENCE_PREFIX: []}
+    for term, docs in snapshot.column_terms("passages").items():
+        if 2 <= len(docs) <= TEMPLATE_POSTS and term[:1] in copied:
+            copied[term[:1]].append(int(term[1:], 16))
+    return {kind: np.array(hashes, np.uint64) for kind, hashes in copied.items()}
 
 
 def _one_per_paragraph(repeats: list[Repeat]) -> list[Repeat]:

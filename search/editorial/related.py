@@ -54,6 +54,7 @@ from search.text.keyterms import KeyTerm, count_key_terms
 from search.query.searcher import Searcher
 from search.query.rank import K1, bm25, bm25_idf, idf
 from search.query.snapshot import Snapshot
+from search.query.suggest import _segment_vocabulary
 
 ANALYSED_CHARS = 5_000  # of a body: key terms come from the title and this much text
 MAX_KEY_TERMS = 150  # heaviest key terms looked up in the index (then MAX_QUERY_TERMS kept)
@@ -210,11 +211,22 @@ def rank_related(
     score[~snapshot.live] = 0.0
     if own:
         score[source.docnum] = 0.0
-    candidates = np.flatnonzero(score > 0)
-    top = candidates[np.argsort(-score[candidates], kind="stable")[:limit]]
+    top = _best(score, limit)
     shared = _shared_terms(contributions, top)
     return [_describe(snapshot, int(d), float(score[d]), source, words)
             for d, words in zip(top, shared)], selected
+
+
+def _best(score: np.ndarray, limit: int) -> np.ndarray:
+    """The `limit` posts of highest positive score, best first (equal scores:
+    lower docnum first), without sorting every candidate."""
+    candidates = np.flatnonzero(score > 0)
+    values = score[candidates]
+    if len(candidates) > limit:
+        kth = np.partition(values, len(values) - limit)[len(values) - limit]
+        keep = values >= kth  # every post that can be among the best, ties included
+        candidates, values = candidates[keep], values[keep]
+    return candidates[np.argsort(-values, kind="stable")[:limit]]
 
 
 def select_terms(
@@ -256,18 +268,25 @@ def text_scores(
     often as BM25 rewards), so they are 0..1 whatever the source.
     """
     total = np.zeros(snapshot.doc_count_all, np.float32)
+    per_term = np.zeros(snapshot.doc_count_all, np.float32)  # zeroed again where written
     ideal = 0.0
     found = []
     for k, weight in selected:
-        per_term = np.zeros(snapshot.doc_count_all, np.float32)
+        parts = []
         for fieldname, boost in fields.items():
             docs, s = bm25(snapshot, fieldname, k.term)
             if len(docs):
                 per_term[docs] += boost * weight * s
                 ideal += boost * weight * idf(snapshot, fieldname, k.term) * (K1 + 1.0)
-        docs = np.flatnonzero(per_term)
-        total[docs] += per_term[docs]
-        found.append((k, docs, per_term[docs]))
+                parts.append(docs)
+        # the posts with the term (ascending): no scan of every post per term
+        docs = parts[0] if len(parts) == 1 else snapshot.union(parts)
+        values = per_term[docs]
+        per_term[docs] = 0.0
+        if not values.all():
+            docs, values = docs[values != 0], values[values != 0]
+        total[docs] += values
+        found.append((k, docs, values))
     if ideal <= 0:
         return total, []
     return total / ideal, [(k, docs, s / ideal) for k, docs, s in found]
@@ -379,11 +398,14 @@ class _Stats:
         self._df: dict[tuple[tuple[str, ...], str], int] = {}
 
     def doc_frequency(self, snapshot: Snapshot, fields: tuple[str, ...], term: str) -> int:
-        """Posts containing the term in the first of `fields` that has it."""
+        """Posts containing the term in the first of `fields` that has it
+        (Whoosh's doc_frequency: the sum over the segments, deleted posts
+        not yet merged away included), from the segments' vocabularies that
+        searchers keep across generations instead of Whoosh's term files."""
         df = self._df.get((fields, term))
         if df is None:
-            reader = snapshot.searcher.reader()
-            df = next((n for n in (reader.doc_frequency(f, term) for f in fields) if n), 0)
+            df = next((n for n in (sum(v.get(term, 0) for v in _vocabularies(snapshot, f))
+                                   for f in fields) if n), 0)
             if len(self._df) >= self.DF_CACHE:
                 self._df.clear()
             self._df[fields, term] = df
@@ -419,6 +441,12 @@ class _Stats:
         return self._title_information
 
 
+def _vocabularies(snapshot: Snapshot, fieldname: str) -> list[dict[str, int]]:
+    """term -> document frequency, per segment (the tables `Searcher.warm` reads)."""
+    return [local for local, _ in snapshot.per_segment(
+        ("vocabulary", fieldname), lambda leaf: _segment_vocabulary(leaf, fieldname))]
+
+
 def _title_docs(leaf: Any) -> dict[bytes, np.ndarray]:
     """title word -> the docnums of one segment with it in their title."""
     return {btext: np.fromiter(leaf.postings("title", btext).all_ids(), np.int32)
@@ -428,6 +456,13 @@ def _title_docs(leaf: Any) -> dict[bytes, np.ndarray]:
 def _stats(snapshot: Snapshot) -> _Stats:
     """This generation's statistics (they go with its Snapshot)."""
     return snapshot.table("related statistics", lambda _: _Stats())
+
+
+def warm_related(snapshot: Snapshot) -> None:
+    """Compute this generation's statistics now rather than on first need."""
+    stats = _stats(snapshot)
+    stats.tags(snapshot)
+    stats.title_information(snapshot)
 
 
 def tag_scores(snapshot: Snapshot, tags: Sequence[str], categories: Sequence[str]) -> np.ndarray:

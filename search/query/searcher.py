@@ -34,7 +34,7 @@ from search.query.plan import QueryPlan, clean_text, plan_query, reading_chunks,
 from search.query.rank import CURRENT, FIELD_BOOSTS, Ranking, docs_with, score_plan
 from search.query.snapshot import Snapshot
 from search.query.segments import SegmentTables
-from search.query.spelling import did_you_mean
+from search.query.spelling import did_you_mean, speller
 from search.query.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, read_vocabulary, reading_table
 from search.text.reading import ReadingTable
 
@@ -138,7 +138,12 @@ class Searcher:
         return True
 
     def warm(self) -> None:
-        """Load what every query needs (field lengths, facet tables) up front."""
+        """Build up front every table a search or a completion would build
+        on first need: field lengths, facet tables, readings, completions,
+        paraphrases and the speller (a query without results asks it). After
+        this, no search or suggest request builds a table of this generation
+        (tests/test_warm_up.py); the editor's tables are
+        `search.editorial.warm.warm_editor`'s."""
         if self.doc_count == 0:
             return  # nothing to load (and Whoosh has no columns to read)
         sc = self._snapshot
@@ -146,8 +151,10 @@ class Searcher:
             sc.lengths(fieldname)
         for fieldname in FACET_FIELDS:
             sc.keyword_pairs(fieldname)
+        sc.dates()
         self.completions()  # and with it the reading table
         self.paraphrases()
+        speller(sc, self.reading_table())
 
     def reading_table(self) -> ReadingTable:
         """Readings of this generation's words (built once, on first need)."""

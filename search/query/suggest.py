@@ -46,6 +46,7 @@ NGRAM_FIELDS = ("body_ngram", "title_ngram")
 MAX_SUGGESTIONS = 20
 DEFAULT_SUGGESTIONS = 8
 MAX_KEY_CHARS = 32  # title keys are cut to this many characters
+MAX_SORT_CHARS = 50_000_000  # _sorted_strings: NumPy's fixed-width copy at most 200 MB
 KINDS = ("tag", "title", "term")  # order among suggestions of equal count
 CANDIDATES = 4  # words counted exactly beyond the number of suggestions asked
 MAX_COUNTS = 100_000
@@ -125,13 +126,34 @@ def reading_table(snapshot: Snapshot, vocabulary: dict[str, int] | None = None) 
     return ReadingTable(read_vocabulary(snapshot) if vocabulary is None else vocabulary, joins)
 
 
+def _order(values: np.ndarray) -> np.ndarray:
+    """A stable argsort; of strings (`np.str_`: code point order, as Python's)
+    NumPy sorts without holding the GIL, where `sorted` of a million strings
+    held it for seconds and stalled a server's request threads while a new
+    index generation was warmed in the background."""
+    return np.argsort(values, kind="stable")
+
+
+def _sorted_strings(strings: list[str]) -> list[str]:
+    """`sorted(strings)`, by NumPy (see `_order`) unless one is so long that
+    NumPy's fixed-width copy would be large."""
+    if not strings or max(map(len, strings)) * len(strings) > MAX_SORT_CHARS:
+        return sorted(strings)
+    values = np.array(strings, dtype=np.str_)
+    return values[_order(values)].tolist()
+
+
 class _PrefixIndex:
     """Sorted (key, item) pairs; items whose key starts with a prefix."""
 
     def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
-        rows = sorted(set(pairs))
-        self.keys = [k for k, _ in rows]
-        self.items = np.array([i for _, i in rows], np.int64)
+        rows = list(set(pairs))  # sorted by key, then item, by NumPy (see `_order`)
+        keys = np.array([k for k, _ in rows], dtype=np.str_)
+        items = np.array([i for _, i in rows], np.int64)
+        order = np.argsort(items, kind="stable")
+        order = order[_order(keys[order])]
+        self.keys = keys[order].tolist()
+        self.items = items[order]
 
     def find(self, prefix: str) -> np.ndarray:
         if not prefix:
@@ -177,7 +199,7 @@ class Completions:
         self.snapshot = snapshot
         self.readings = readings or reading_table(snapshot)
         vocabulary = self.readings.vocabulary
-        words = sorted(t for t in vocabulary if _suggestible(t))
+        words = _sorted_strings([t for t in vocabulary if _suggestible(t)])
         self._words = words
         self._word_freqs = np.array([vocabulary[t] for t in words], np.int64)
         self._term_docs: dict[str, np.ndarray] = {}  # live posts of words looked at
@@ -234,7 +256,11 @@ class Completions:
             for phrase, reading in _title_phrases(title, surfaces):
                 phrases[phrase] = phrases.get(phrase, 0) + 1
                 readings.setdefault(phrase, reading)
-        self._phrases = sorted(phrases, key=lambda t: (-phrases[t], len(t), t))
+        texts = list(phrases)
+        order = _order(np.array(texts, dtype=np.str_))  # most titles first, then shorter, then by text
+        order = order[np.argsort([len(texts[i]) for i in order], kind="stable")]
+        order = order[np.argsort([-phrases[texts[i]] for i in order], kind="stable")]
+        self._phrases = [texts[i] for i in order]
         self._phrase_titles = [phrases[t] for t in self._phrases]
         pairs = [(fold_key(t), i) for i, t in enumerate(self._phrases)]
         pairs += [(k, i) for i, t in enumerate(self._phrases) if (k := reading_key(readings[t]))]
