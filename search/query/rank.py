@@ -218,7 +218,7 @@ def enough_matched(snapshot: Snapshot, plan: QueryPlan, matched: dict[str, np.nd
         docs = matched[term.text]
         if len(term.text) >= SPELLED_OUT_CHARS:  # or spelled out (ディスクリプタ in ディスクリプター)
             spelled, unsure[term.text] = _spelled_out(snapshot, term.text, docs)
-            docs = np.union1d(docs, spelled)
+            docs = snapshot.union([docs, spelled])
         found[term.text] = docs
     absent = {text for text, docs in found.items() if not len(docs)}
     for compound in plan.compounds:
@@ -297,7 +297,7 @@ def _spelled_out(snapshot: Snapshot, text: str, known: np.ndarray) -> tuple[np.n
     if not runs or not runs[0] or "".join(r[0] for r in runs[0]) + runs[0][-1][-1] != text:
         return EMPTY[0], EMPTY[0]
     found = [all_of(snapshot, fieldname, runs[0])[0] for fieldname in NGRAM_FIELDS]
-    candidates = np.setdiff1d(np.unique(np.concatenate(found)), known)
+    candidates = np.setdiff1d(snapshot.union(found), known, assume_unique=True)
     if len(candidates) > MAX_SPELLED_OUT:
         return EMPTY[0], candidates
     spelled = [d for d in candidates.tolist() if _spells(snapshot.stored(d), text)]
@@ -325,11 +325,11 @@ def _add_word(snapshot: Snapshot, alternatives: Sequence[QueryTerm], scores: np.
             docs, s = bm25(snapshot, fieldname, term.text)
             scores[docs] += boost * term.weight * s
             matched.append(docs)
-    return np.unique(np.concatenate(matched)) if matched else np.zeros(0, np.int32)
+    return snapshot.union(matched)
 
 def docs_with(snapshot: Snapshot, text: str) -> np.ndarray:
     """The documents containing a word in any searched field."""
-    return np.unique(np.concatenate([snapshot.postings(f, text)[0] for f in FIELD_BOOSTS]))
+    return snapshot.union([snapshot.postings(f, text)[0] for f in FIELD_BOOSTS])
 
 def _add_runs(snapshot: Snapshot, runs: Sequence[Sequence[str]], scores: np.ndarray) -> None:
     """Add the low-weight scores of the bigram view for kanji/katakana runs."""
