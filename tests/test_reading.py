@@ -125,6 +125,22 @@ def test_term_readings_come_from_unidic() -> None:
     assert "python" not in readings and "2025" not in readings
 
 
+def test_a_terms_reading_does_not_depend_on_the_terms_listed_with_it() -> None:
+    # the index lists its words in an order that differs between two builds of
+    # the same posts (segments); read in one MeCab pass, 世 had no reading
+    # after 横 and ヨ alone, so ぴよぴよ found a post in one build only
+    from search.text import reading
+
+    words = ["横", "世", "比", "世の中", "高速", "~化", "ひよこ", "散歩", "尾", "三"]
+    reading._READINGS.clear()
+    alone = {w: term_readings([w]).get(w) for w in words}
+    for order in (words, words[::-1], sorted(words)):
+        reading._READINGS.clear()
+        together = term_readings(order)
+        assert {w: together.get(w) for w in words} == alone
+    assert alone["世"] == ("ヨ",)
+
+
 # --- segmentation --------------------------------------------------------------
 
 VOCABULARY = {"高速": 5, "拘束": 1, "~化": 9, "課": 3, "著作": 2, "~権": 2, "件": 8, "量子": 3,

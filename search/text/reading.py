@@ -123,7 +123,6 @@ def reading_key(reading: str) -> str:
 
 _READINGS: dict[str, tuple[str, ...]] = {}  # term -> reading keys; kept across generations
 _READINGS_MAX = 500_000
-_BATCH_TERMS = 2_000
 
 
 def term_readings(terms: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -135,27 +134,19 @@ def term_readings(terms: Iterable[str]) -> dict[str, tuple[str, ...]]:
         todo = terms
     plain = [t for t in todo if not t.startswith(SUFFIX_MARK)]
     suffixes = [t for t in todo if t.startswith(SUFFIX_MARK)]
-    for start in range(0, len(plain), _BATCH_TERMS):
-        _read_plain(plain[start : start + _BATCH_TERMS])
+    _read_plain(plain)
     _read_suffixes(suffixes)
     return {t: _READINGS[t] for t in terms if _READINGS.get(t)}
 
 
 def _lines(words: list[str]) -> Iterable[tuple[str, list]]:
-    """(word, its morphemes), analysing one word per line in one MeCab pass."""
-    text = "\n".join(words)
-    morphemes = analyze(text)
-    i = 0
-    pos = 0
+    """(word, its morphemes), each word analysed alone: in one MeCab pass
+    over all of them, one per line, a word's reading depended on the word
+    before it (世 alone is ヨ; after 横 on the line above it had none), so
+    the table depended on the order the index listed its words in, which
+    differs between two builds of the same posts."""
     for word in words:
-        end = pos + len(word)
-        mine = []
-        while i < len(morphemes) and morphemes[i].start < end:
-            if morphemes[i].start >= pos:
-                mine.append(morphemes[i])
-            i += 1
-        yield word, mine
-        pos = end + 1
+        yield word, list(analyze(word))
 
 
 def _read_plain(terms: list[str]) -> None:
