@@ -336,16 +336,24 @@ def unreadable_paths(index_dir: str | os.PathLike[str]) -> list[Path]:
     return [p for p in files if not _can(p, os.R_OK)]
 
 
+def named_paths(paths: list[Path]) -> str:
+    """The first three of `paths` for a message, and how many more."""
+    return ", ".join(str(p) for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+
+def process_user() -> str:
+    """Who this process is, for a message about permissions."""
+    return "root" if os.geteuid() == 0 else f"uid {os.geteuid()}"
+
+
 def check_readable(index_dir: str | os.PathLike[str]) -> None:
     """Raise IndexUnreadableError naming what this process cannot read."""
     denied = unreadable_paths(index_dir)
     if not denied:
         return
-    shown = ", ".join(str(p) for p in denied[:3]) + (f" and {len(denied) - 3} more" if len(denied) > 3 else "")
-    who = "root" if os.geteuid() == 0 else f"uid {os.geteuid()}"
     raise IndexUnreadableError(
-        f"the index in {index_dir} cannot be read by this process ({who}): permission denied on "
-        f"{shown}; the search service's user needs to read the index folder and its files and to "
+        f"the index in {index_dir} cannot be read by this process ({process_user()}): permission denied on "
+        f"{named_paths(denied)}; the search service's user needs to read the index folder and its files and to "
         f"enter every folder above it (build it with umask 022, or `chmod -R a+rX` it)"
     )
 

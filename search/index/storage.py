@@ -21,7 +21,7 @@ from pathlib import Path
 
 from search.index.children import forget_in_children, remember
 from search.errors import Invalid, Unavailable
-from search.index.schema import META_FILE, index_exists
+from search.index.schema import META_FILE, index_exists, named_paths, process_user
 
 # How long an indexer waits for another indexer of the same index.
 DEFAULT_WAIT = 30.0
@@ -143,11 +143,9 @@ def require_read_only(index_dir: str | os.PathLike[str]) -> None:
     writable = writable_paths(index_dir)
     if not writable:
         return
-    shown = ", ".join(str(p) for p in writable[:3]) + (f" and {len(writable) - 3} more" if len(writable) > 3 else "")
-    who = "root" if os.geteuid() == 0 else f"uid {os.geteuid()}"
     raise IndexWritableError(
-        f"the index must be read-only for the search service, but this process ({who}) can write "
-        f"or replace {shown}; run `blogsearch index` as another user that owns the index folder and "
+        f"the index must be read-only for the search service, but this process ({process_user()}) can write "
+        f"or replace {named_paths(writable)}; run `blogsearch index` as another user that owns the index folder and "
         f"its parent, and serve as a user that can only read them and every folder above them "
         f"(or mount them read-only)"
     )
