@@ -17,7 +17,7 @@ from urllib.parse import quote
 import numpy as np
 
 from search.query.plan import QueryPlan
-from search.query.rank import ONE_CHAR_SHARE, idf, is_strong, one_char_compounds
+from search.query.rank import ONE_CHAR_SHARE, idf, in_sequence, is_strong, one_char_compounds
 from search.query.snapshot import Snapshot
 from search.index.schema import StoredPost
 from search.text.snippets import Span, choose_window, make_snippet, mark_html, render
@@ -153,11 +153,8 @@ def _sections(post: StoredPost, spans: list[Span], weights: dict[str, float], fo
 
 def _together(spans: list[Span], words: tuple[str, ...], key: str) -> list[Span]:
     """Spans of `words` written one right after the other, as one span."""
-    starts = {}  # end of a partial sequence -> its start
-    for i, word in enumerate(words):
-        mine = sorted((a, b) for a, b, k in spans if k == word)
-        starts = {b: (a if i == 0 else starts[a]) for a, b in mine if i == 0 or a in starts}
-    return [(start, end, key) for end, start in sorted(starts.items(), key=lambda e: e[1])]
+    lists = [[(a, b) for a, b, k in spans if k == word] for word in words]
+    return [(start, end, key) for start, end in in_sequence(lists, (0,) * (len(words) - 1))]
 
 
 def _link(post: StoredPost, i: int) -> dict[str, str]:

@@ -173,18 +173,19 @@ def phrase_docs(snapshot: Snapshot, phrase: Phrase) -> np.ndarray:
             found.extend(int(d) for d in docs)
             continue
         spans = [snapshot.char_spans(fieldname, term, docs) for term in phrase.terms]
-        found.extend(int(d) for d in docs if _in_sequence([s.get(int(d), []) for s in spans], phrase.gaps))
+        found.extend(int(d) for d in docs if in_sequence([s.get(int(d), []) for s in spans], phrase.gaps))
     return np.unique(np.asarray(found, np.int64)).astype(np.int32)
 
 
-def _in_sequence(spans: list[list[tuple[int, int]]], gaps: tuple[int, ...]) -> bool:
-    """Whether one span of each list follows the previous one at its gap."""
-    ends = {end for _, end in spans[0]}
+def in_sequence(spans: list[list[tuple[int, int]]], gaps: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Where one span of each list follows the previous one at its gap: the
+    (start of the first, end of the last) of every such sequence, in order."""
+    starts = {end: start for start, end in spans[0]}  # end of a partial sequence -> its start
     for following, gap in zip(spans[1:], gaps):
-        ends = {end for start, end in following if start - gap in ends}
-        if not ends:
-            return False
-    return True
+        starts = {end: starts[start - gap] for start, end in following if start - gap in starts}
+        if not starts:
+            return []
+    return sorted((start, end) for end, start in starts.items())
 
 
 def _mask(snapshot: Snapshot, docs: np.ndarray) -> np.ndarray:
