@@ -139,8 +139,8 @@ def term_readings(terms: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return {t: _READINGS[t] for t in terms if _READINGS.get(t)}
 
 
-def _lines(words: list[str]) -> Iterable[tuple[str, list]]:
-    """(word, its morphemes), each word analysed alone: in one MeCab pass
+def _analysed_alone(words: list[str]) -> Iterable[tuple[str, list]]:
+    """(word, its morphemes), each word analysed on its own: in one MeCab pass
     over all of them, one per line, a word's reading depended on the word
     before it (世 alone is ヨ; after 横 on the line above it had none), so
     the table depended on the order the index listed its words in, which
@@ -150,7 +150,7 @@ def _lines(words: list[str]) -> Iterable[tuple[str, list]]:
 
 
 def _read_plain(terms: list[str]) -> None:
-    for term, morphemes in _lines(terms):
+    for term, morphemes in _analysed_alone(terms):
         keys: list[str] = []
         kept = [m.term for m in morphemes if m.kept]
         if morphemes and kept == [term] and all(m.reading for m in morphemes):
@@ -166,7 +166,7 @@ def _read_suffixes(terms: list[str]) -> None:
         if not todo:
             break
         words = sorted(todo)
-        for term, morphemes in _lines([carrier + t[len(SUFFIX_MARK):] for t in words]):
+        for term, morphemes in _analysed_alone([carrier + t[len(SUFFIX_MARK):] for t in words]):
             found = [m.reading for m in morphemes if m.term.startswith(SUFFIX_MARK) and m.reading]
             wanted = SUFFIX_MARK + term[len(carrier):]
             if found and any(m.term == wanted for m in morphemes):
