@@ -238,6 +238,10 @@ NOISE_POSTS = {
         "コマンドのフラグはスラッシュで始まります。"),
     "2025-01-16-flash-memory": ("フラッシュメモリーの寿命",
         "フラッシュメモリーは書き込みの回数に限りがあります。"),
+    # 関 of 関さん is indexed as the name セキ, a word of two characters
+    "2025-01-17-meeting-notes": ("会議のメモ", "関さんが10分で設定を直しました。"),
+    "2025-01-18-numeric-integration": ("数値積分の関数", "台形公式で数値積分を計算する関数です。"),
+    "2025-01-19-camera-settings": ("カメラの設定", "カメラの露出を手動で合わせます。"),
 }
 
 
@@ -281,6 +285,18 @@ def test_the_snippet_shows_one_character_words_where_written_together(noise_sear
     # tremolo-beams has 連 and 符 apart at its start and 連符 at its end
     hit = next(h for h in noise_searcher.search("3連符を書くには").hits if h.slug == "tremolo-beams")
     assert "<mark>連符</mark>" in hit.snippet_html
+
+
+def test_kana_read_as_words_must_be_mostly_words_of_two_characters(noise_searcher: Searcher) -> None:
+    # せきぶん: the name セキ (関 of 関さん) and 分 are its own words, 積分 its reading;
+    # セキ covers only half of the chunk, written as one character
+    result = noise_searcher.search("せきぶん")
+    assert slugs(result) == ["numeric-integration"]
+    # おにぎりかめら is read 二 カメラ: カメラ covers three of its seven kana
+    result = noise_searcher.search("おにぎりかめら")
+    assert (result.total, slugs(result)) == (0, [])
+    for query in ("かめら", "かめらのせってい"):  # all of it, or all but a particle
+        assert slugs(noise_searcher.search(query)) == ["camera-settings"]
 
 
 def test_a_long_word_is_not_spelled_out_by_bigrams_of_other_words(noise_searcher: Searcher) -> None:

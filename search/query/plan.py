@@ -101,6 +101,11 @@ class ReadingGroup:
     chunk: str
     segments: tuple[tuple[QueryTerm, ...], ...]
     runs: tuple[tuple[str, ...], ...]  # bigrams of the best reading written out
+    # where each segment lies in the chunk's katakana reading (start, end)
+    spans: tuple[tuple[int, int], ...] = ()
+    # the reading's length and its positions that are not particles or auxiliaries
+    length: int = 0
+    content: tuple[int, ...] = ()
 
     @property
     def terms(self) -> tuple[QueryTerm, ...]:
@@ -239,16 +244,16 @@ def reading_groups(text: str, readings: ReadingTable, own: set[str]) -> tuple[Re
         # particles and auxiliaries MeCab finds (in hiragana) may be left out
         skippable = [(m.start, m.end) for m in analyze(kata_to_hira(kata)) if not m.kept]
         segments = readings.segment(kata, skippable)
-        group = _reading_group(chunk, kata, segments, own)
+        group = _reading_group(chunk, kata, segments, own, skippable)
         if group is not None:
             groups.append(group)
     return tuple(groups)
 
 
 def _reading_group(
-    chunk: str, kata: str, segments: list[Segment], own: set[str]
+    chunk: str, kata: str, segments: list[Segment], own: set[str], skippable: list[tuple[int, int]]
 ) -> ReadingGroup | None:
-    candidates = []
+    candidates, spans = [], []
     for segment in segments:
         # the best reading at full weight, homophones less; the query's own words are scored already
         words = tuple(
@@ -257,6 +262,7 @@ def _reading_group(
         )
         if words:
             candidates.append(words)
+            spans.append((segment.start, segment.end))
     if not candidates:
         return None  # the chunk's own words are all its reading gives
     # the best reading written out, block by block of adjacent segments (高速化)
@@ -269,4 +275,6 @@ def _reading_group(
         blocks[-1].append(segment.terms[0].lstrip(SUFFIX_MARK))
         end = segment.end
     runs = tuple(tuple(r) for block in blocks for r in bigram_runs("".join(block)))
-    return ReadingGroup(chunk, tuple(candidates), runs[:4])
+    skipped = {i for start, end in skippable for i in range(start, end)}
+    content = tuple(i for i in range(len(kata)) if i not in skipped) or tuple(range(len(kata)))
+    return ReadingGroup(chunk, tuple(candidates), runs[:4], tuple(spans), len(kata), content)

@@ -10,7 +10,9 @@ post is a result only if it contains more than MIN_COVERAGE of the query's
 informative weight (each word weighted by its capped idf × its weight in the
 plan, verbs and adjectives at half, a word no post has at ABSENT_FACTOR
 times; a kana or romaji chunk counts as one word, matched through its own
-words or its reading; a paraphrase matches for its word) or half of its
+words or its reading, and is said by a post only where its words of two
+characters or more cover more than half of the chunk's kana; a paraphrase
+matches for its word) or half of its
 nouns of two characters or more (numbers not counted), and at least one
 word of two characters or more when the query has one (a noun, or
 one-character words written together as in the query — 連符 of 3連符 — when
@@ -67,6 +69,8 @@ MIN_GROUP_SHARE = 0.5  # share of a kana chunk's reading a post must contain to 
 # baseball) weighs this many times a rare word: the posts sharing the query's
 # other words are about something else
 ABSENT_FACTOR = 3.0
+
+Piece = tuple[tuple[int, int], np.ndarray]  # a span of a chunk's reading, the documents with a word for it
 
 
 @dataclass(frozen=True)
@@ -136,8 +140,8 @@ def score_plan(snapshot: Snapshot, plan: QueryPlan, ranking: Ranking = CURRENT) 
     _add_runs(snapshot, plan.ngram_runs, scores)
     group_shares = []
     for group in plan.readings:  # each counts as one more word of the query
-        group_scores, share, strong = _reading_scores(snapshot, group)
-        group_shares.append((share, strong))
+        group_scores, share, pieces = _reading_scores(snapshot, group)
+        group_shares.append((share, pieces))
         docs = np.flatnonzero(group_scores)
         scores += group_scores
         word_idf = _idf(snapshot, len(docs))
@@ -200,7 +204,7 @@ def is_strong(text: str) -> bool:
 
 
 def enough_matched(snapshot: Snapshot, plan: QueryPlan, matched: dict[str, np.ndarray],
-                   group_shares: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+                   group_shares: list[tuple[np.ndarray, list[Piece]]]) -> np.ndarray:
     """The documents containing enough of the plan's informative words
     (the minimum-should-match; see the module's docstring)."""
     n = snapshot.doc_count_all
@@ -250,8 +254,11 @@ def enough_matched(snapshot: Snapshot, plan: QueryPlan, matched: dict[str, np.nd
             if not verb and not term.text.isdigit():
                 count[docs] += 1
                 words += 1
-    for group, (share, group_strong) in zip(plan.readings, group_shares):
+    for group, (share, pieces) in zip(plan.readings, group_shares):
         own = [t for t in plan.terms if t.text in chunk_terms and _in_chunk(t.surface, group.chunk)]
+        group_strong = _mask(snapshot, snapshot.union([docs for _, docs in pieces]))
+        pieces = pieces + [(_span_in(group, t.surface), matched[t.text]) for t in own
+                           if is_strong(t.text) and t.weight >= 1.0]
         own_share = np.zeros(n, np.float32)
         own_total = sum(_idf(snapshot, len(matched[t.text])) for t in own)
         for t in own:
@@ -263,7 +270,7 @@ def enough_matched(snapshot: Snapshot, plan: QueryPlan, matched: dict[str, np.nd
         count[hit] += 1
         words += 1
         any_strong = True
-        strong |= hit & (group_strong | (own_share >= MIN_GROUP_SHARE))
+        strong |= hit & _said(snapshot, group, pieces)
     if not total:
         return np.ones(n, bool)
     ok = weight > MIN_COVERAGE * total + 1e-6  # more than half: both of two words
@@ -342,21 +349,21 @@ def _add_runs(snapshot: Snapshot, runs: Sequence[Sequence[str]], scores: np.ndar
 def _idf(snapshot: Snapshot, df: int) -> float:
     return bm25_idf(snapshot.doc_count, df)
 
-def _reading_scores(snapshot: Snapshot, group: ReadingGroup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _reading_scores(snapshot: Snapshot, group: ReadingGroup) -> tuple[np.ndarray, np.ndarray, list[Piece]]:
     """Scores of the words a chunk is read as: an OR of every candidate,
     scaled down by the share of the reading's segments a post lacks,
     then by READING_WEIGHT; with that share (by idf) per document, and
-    whether a document contains a candidate of two characters or more."""
+    where each segment's candidates of two characters or more occur."""
     n = snapshot.doc_count_all
     scores = np.zeros(n, np.float32)
     coverage = np.zeros(n, np.float32)
-    strong = np.zeros(n, bool)
+    pieces: list[Piece] = []
     total_idf = 0.0
-    for segment in group.segments:
+    for segment, span in zip(group.segments, group.spans):
         docs = _add_word(snapshot, segment, scores)
-        for term in segment:
-            if is_strong(term.text):
-                strong[docs_with(snapshot, term.text)] = True
+        strong = [docs_with(snapshot, term.text) for term in segment if is_strong(term.text)]
+        if strong:
+            pieces.append((span, snapshot.union(strong)))
         word_idf = _idf(snapshot, len(docs))
         coverage[docs] += word_idf
         total_idf += word_idf
@@ -364,4 +371,28 @@ def _reading_scores(snapshot: Snapshot, group: ReadingGroup) -> tuple[np.ndarray
     share = coverage / total_idf if total_idf else coverage
     if total_idf:
         scores *= (1.0 + COVERAGE_WEIGHT * share) / (1.0 + COVERAGE_WEIGHT)
-    return READING_WEIGHT * scores, share, strong
+    return READING_WEIGHT * scores, share, pieces
+
+
+def _span_in(group: ReadingGroup, surface: str) -> tuple[int, int]:
+    """Where one of the chunk's own words lies in its reading."""
+    chunk = group.chunk.lower()
+    start = chunk.find(unicodedata.normalize("NFKC", surface).lower())
+    if start < 0:
+        return 0, 0
+    end = start + len(unicodedata.normalize("NFKC", surface))
+    if len(chunk) == group.length:
+        return start, end
+    return start * group.length // len(chunk), -(-end * group.length // len(chunk))  # romaji
+
+
+def _said(snapshot: Snapshot, group: ReadingGroup, pieces: list[Piece]) -> np.ndarray:
+    """The documents whose words of two characters or more cover more than
+    half of the chunk's reading, particles aside: コロ covers ころころ of
+    おにぎりころころ but not the chunk; セキ of せきぶん is half of it."""
+    covered = np.zeros(snapshot.doc_count_all, np.int32)
+    for i in group.content:
+        docs = [d for (start, end), d in pieces if start <= i < end]
+        if docs:
+            covered[snapshot.union(docs)] += 1
+    return covered * 2 > len(group.content)
