@@ -461,7 +461,10 @@ def test_only_mark_is_markup_even_in_a_hostile_answer(tab: Tab) -> None:
          "snippet_html": "<mark onclick=alert(4)>x</mark>"},
         {"url": "data:text/html,<script>alert(5)</script>", "title_html": "三", "snippet_html": ""},
         {"url": "https://blog.example.com/ok/", "title_html": "<a href=javascript:alert(6)>四</a>",
-         "date": "<img src=x>", "tags": ["<img src=x onerror=alert(7)>"], "snippet_html": ""},
+         "date": "<img src=x>", "tags": ["<img src=x onerror=alert(7)>"], "snippet_html": "",
+         "sections": [{"url": "javascript:alert(9)", "title": "節一", "snippet_html": "<img src=x>"},
+                      {"url": "https://blog.example.com/ok/#s2", "title": "<b>節二</b>",
+                       "snippet_html": "<mark>節</mark><svg onload=alert(10)>"}]},
         {"url": "/relative/", "title_html": "五", "snippet_html": "<svg onload=alert(8)>"},
     ]
     answer = {"query": "x", "total": 5, "page": 1, "per_page": 5, "facets": {}, "hits": hits}
@@ -485,6 +488,11 @@ def test_only_mark_is_markup_even_in_a_hostile_answer(tab: Tab) -> None:
     expect(tab.hits.nth(3).locator(".date")).to_have_count(0)
     hrefs = [hit.get_attribute("href") for hit in tab.hits.all()]
     assert hrefs == [None, None, None, "https://blog.example.com/ok/", f"{tab.site.host}/relative/"]
+    section = tab.page.locator("blogsearch-box [role=option].section")  # a section only as a safe link
+    expect(section).to_have_count(1)
+    assert section.get_attribute("href") == "https://blog.example.com/ok/#s2"
+    expect(section.locator(".title")).to_have_text("<b>節二</b>")
+    expect(section.locator(".snippet mark")).to_have_text("節")
     tab.page.keyboard.press("ArrowDown")  # choosing a hit without a link does nothing
     tab.page.keyboard.press("Enter")
     tab.page.wait_for_timeout(200)

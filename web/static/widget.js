@@ -100,6 +100,13 @@
     }
   }
 
+  // A result's snippet (escaped HTML with <mark>s), as a span.
+  function snippetOf(html) {
+    const snippet = el("span", "snippet");
+    if (typeof html === "string") appendMarked(snippet, html);
+    return snippet;
+  }
+
   // An http(s) URL for a link, resolved against `base`; null for anything else
   // (javascript:, data:, unparsable), and for a URL without a scheme that
   // leaves base's site: browsers read "/\host/x" and "/<tab>/host/x" as "//host/x".
@@ -488,12 +495,18 @@
       this._placement.replaceSync(`.panel { left: ${Math.round(left)}px; right: auto; width: ${width}px; }`);
     }
 
-    _hitOption(hit, rank) {
-      const href = safeHref(hit.url, this.getAttribute("base-url") || document.baseURI);
-      const option = el(href ? "a" : "div", "option hit");
+    // A row for a hit or one of its sections: a link (when its URL is safe) that knows the hit's slug and rank.
+    _linkOption(className, url, hit, rank) {
+      const href = safeHref(url, this.getAttribute("base-url") || document.baseURI);
+      const option = el(href ? "a" : "div", `option ${className}`);
       if (href) option.href = href;
       option._slug = typeof hit.slug === "string" ? hit.slug : "";
       option._rank = rank;
+      return option;
+    }
+
+    _hitOption(hit, rank) {
+      const option = this._linkOption("hit", hit.url, hit, rank);
       const title = el("span", "title");
       if (typeof hit.title_html === "string") appendMarked(title, hit.title_html);
       else title.textContent = String(hit.title || "");
@@ -510,25 +523,18 @@
         chip.textContent = String(tag);
         meta.append(chip);
       }
-      const snippet = el("span", "snippet");
-      if (typeof hit.snippet_html === "string") appendMarked(snippet, hit.snippet_html);
-      option.append(title, meta, snippet);
+      option.append(title, meta, snippetOf(hit.snippet_html));
       return option;
     }
 
     // A section of a long post that matched (its heading, linked, and snippet), under the post.
     _sectionOption(hit, section, rank) {
-      const href = safeHref(section.url, this.getAttribute("base-url") || document.baseURI);
-      if (!href || typeof section.title !== "string") return null;
-      const option = el("a", "option section");
-      option.href = href;
-      option._slug = typeof hit.slug === "string" ? hit.slug : "";
-      option._rank = rank;
+      if (typeof section.title !== "string") return null;
+      const option = this._linkOption("section", section.url, hit, rank);
+      if (!option.href) return null;  // a section is only worth a row as a link
       const title = el("span", "title");
       title.textContent = section.title;
-      const snippet = el("span", "snippet");
-      if (typeof section.snippet_html === "string") appendMarked(snippet, section.snippet_html);
-      option.append(title, snippet);
+      option.append(title, snippetOf(section.snippet_html));
       return option;
     }
 
