@@ -51,6 +51,13 @@ def test_a_search_that_finds_nothing_proposes_the_correction(searcher: Searcher)
     assert found.total >= 1 and found.did_you_mean is None
 
 
+def test_a_search_that_finds_part_of_a_misspelt_query_proposes_the_correction(searcher: Searcher) -> None:
+    # 著作件 is written nowhere: the posts found share only 生成AI (or 著作) with it
+    result = searcher.search("生成AIの著作件")
+    assert result.total >= 1 and result.did_you_mean == "生成AIの著作権"
+    assert searcher.search("生成AIの著作権").did_you_mean is None
+
+
 def test_the_tables_are_built_once_per_generation(searcher: Searcher) -> None:
     table = speller(searcher.snapshot, searcher.reading_table())
     assert speller(searcher.snapshot, searcher.reading_table()) is table

@@ -369,8 +369,9 @@ SPEC: dict[str, Any] = {
                                "Counts over the whole result set (not just this page); "
                                "at most 30 values each."},
                     "did_you_mean": {"type": "string", "nullable": True, "description":
-                                     "When nothing is found: a respelt query that finds posts "
-                                     "(「ディスク仕様量」→「ディスク使用量」), else null."},
+                                     "When nothing is found, or a piece of the query is written "
+                                     "as no post writes it: a respelt query that finds many more "
+                                     "posts (「ディスク仕様量」→「ディスク使用量」), else null."},
                 },
             },
             "Suggestion": {

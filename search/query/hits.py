@@ -60,7 +60,9 @@ class SearchResult:
     # counts over the whole result set, not the page: {"tags": [{"value", "count"}], ...};
     # every facet field is there, empty when nothing was asked
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {f: [] for f in FACET_FIELDS})
-    did_you_mean: str | None = None  # a respelt query that finds posts, when this one finds none
+    # a respelt query, when this one finds nothing or is written as no post writes it
+    # (ディスク仕様量, 66 posts with ディスク or 仕様 → ディスク使用量, 146 posts with it)
+    did_you_mean: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -258,7 +258,7 @@ class Searcher:
             order = matches[np.argsort(-scores[matches], kind="stable")]
         page_docs = order[(page - 1) * per_page : page * per_page]
         result.hits = make_hits(self._snapshot, [int(d) for d in page_docs], scores, plan)
-        if result.total == 0 and not plan.empty:
+        if not plan.empty:  # nothing found, or only posts matching part of a misspelt query
             result.did_you_mean = did_you_mean(self._snapshot, self.reading_table(), plan.text)
         return result
 
