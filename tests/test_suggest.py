@@ -181,3 +181,35 @@ def test_katakana_typed_is_not_read_as_kanji_when_words_start_with_it(searcher: 
 def test_kana_is_converted_to_likely_words(searcher: Searcher, typed: str, expected: str) -> None:
     assert texts(searcher, typed, 5)[0] == expected
 
+
+
+# --- phrases of titles end where a reader's query would ---------------------
+
+CUT_TITLES = {
+    "2025-02-01-send-files": "サーバを使ってファイルを送る",
+    "2025-02-02-regex-search": "正規表現を使って行を探す",
+    "2025-02-03-kernel-notes": "カーネルについてのメモ",
+}
+
+
+@pytest.fixture(scope="module")
+def cut_searcher(tmp_path_factory: pytest.TempPathFactory):
+    from search.index.build import build_index
+
+    posts = tmp_path_factory.mktemp("cut") / "_posts"
+    posts.mkdir()
+    for name, title in CUT_TITLES.items():
+        (posts / f"{name}.md").write_text(f"---\ntitle: {title}\n---\n{title}。本文です。\n", encoding="utf-8")
+    index = posts.parent / "index"
+    assert not build_index(posts, index, procs=1).errors
+    with Searcher(index) as s:
+        yield s
+
+
+@pytest.mark.parametrize("typed", ["サーバを", "正規表現を", "カーネルに", "正規表現", "サーバ"])
+def test_no_phrase_ends_in_a_cut_inflection(cut_searcher: Searcher, typed: str) -> None:
+    # 使っ of 使って, つい of について: written in titles, typed by no reader as a query's end
+    found = texts(cut_searcher, typed, 20)
+    assert found
+    assert not [t for t in found if t.endswith(("使っ", "つい"))], found
+    assert "ファイルを送る" in texts(cut_searcher, "ファイルを", 20)  # a verb as written is kept

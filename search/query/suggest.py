@@ -37,7 +37,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from search.text.morph import SUFFIX_MARK, analyze, normalize_term
+from search.text.morph import SUFFIX_MARK, Morpheme, analyze, normalize_term
 from search.text.reading import ReadingTable, Segment, is_kana, kata_to_hira, reading_key, to_katakana
 from search.query.snapshot import Snapshot
 
@@ -538,8 +538,9 @@ def _read_title_phrases(title: str) -> tuple[tuple[tuple[str, str], ...], tuple[
             phrase = title[first.start : morphemes[k].end]
             if len(phrase) > MAX_KEY_CHARS:
                 break
-            reading = "".join(x.reading or fold_key(x.surface) for x in morphemes[i : k + 1])
-            out.append((phrase, reading))
+            if not _cut(morphemes[k]):  # not サーバを使っ (of サーバを使って)
+                reading = "".join(x.reading or fold_key(x.surface) for x in morphemes[i : k + 1])
+                out.append((phrase, reading))
             p = k + 1  # particles joining the next compound
             while p < len(morphemes) and morphemes[p].pos.startswith("助詞") and morphemes[p].start == morphemes[p - 1].end:
                 p += 1
@@ -547,6 +548,12 @@ def _read_title_phrases(title: str) -> tuple[tuple[tuple[str, str], ...], tuple[
                 break
             j = p
     return tuple(out), forms
+
+
+def _cut(m: Morpheme) -> bool:
+    """A verb or adjective written in an inflected form that does not end
+    a phrase (使っ, 見つけ, 軽く): no reader types it as the end of a query."""
+    return m.pos.startswith(("動詞", "形容詞")) and m.surface[-1:] != m.lemma[-1:]
 
 
 def _suggestible(term: str) -> bool:
