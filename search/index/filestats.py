@@ -40,6 +40,7 @@ class FileStats:
         self.known = known or {}  # relpath -> [size, mtime_ns, inode, hash]
         self.recorded: dict[str, list] = {}
         self.trusted: set[str] = set()  # relpaths whose recorded entry `hash_of` found current
+        self.source: Path | None = None  # the index folder `known` was loaded from
         self.started = time.time_ns()
 
     @classmethod
@@ -48,7 +49,9 @@ class FileStats:
         try:
             data = json.loads((index_dir / STATS_FILE).read_text(encoding="utf-8"))
             if data.get("fingerprint") == config.fingerprint() and isinstance(data.get("files"), dict):
-                return cls(config, data["files"])
+                stats = cls(config, data["files"])
+                stats.source = index_dir
+                return stats
         except (OSError, ValueError, AttributeError):
             pass
         return cls(config)
@@ -78,7 +81,10 @@ class FileStats:
             self.recorded[relpath] = [*key, digest]
 
     def save(self, index_dir: Path) -> None:
-        """Write what this run recorded (atomically) into `index_dir`."""
+        """Write what this run recorded (atomically) into `index_dir`, unless
+        it is what was loaded from there (a run that found nothing changed)."""
+        if self.source == index_dir and self.recorded == self.known:
+            return
         target = index_dir / STATS_FILE
         temp = target.with_name(f".{STATS_FILE}.{os.getpid()}")
         temp.write_text(json.dumps({"fingerprint": self.fingerprint, "files": self.recorded}),
