@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from search.cli import build_parser, main
 
@@ -151,8 +152,12 @@ def test_skipped_files_are_named_with_the_reason(posts_copy: Path, tmp_path: Pat
     assert "skipped: 2025-03-01-hidden.md (search: false)" in err
 
 
-def test_progress_reaches_the_end_then_shows_the_writing_phase(tmp_path: Path) -> None:
+def test_progress_reaches_the_end_then_shows_the_writing_phase(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from search import cli
     from search.cli import _Progress
+
+    monkeypatch.setattr(cli, "PROGRESS_MIN_POSTS", 1)  # a bar for three posts
 
     class Bar:  # records what tqdm would show
         def __init__(self) -> None:

@@ -26,9 +26,9 @@ RACY_NS = 1_000_000_000  # files modified this recently are not recorded
 _Key = tuple[int, int, int]  # (size, mtime_ns, inode)
 
 
-def _key(path: Path) -> _Key | None:
+def _key(path: str | Path) -> _Key | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns, st.st_ino
@@ -39,6 +39,8 @@ class FileStats:
         self.fingerprint = config.fingerprint()
         self.known = known or {}  # relpath -> [size, mtime_ns, inode, hash]
         self.recorded: dict[str, list] = {}
+        self.trusted: set[str] = set()  # relpaths whose recorded entry `hash_of` found current
+        self.source: Path | None = None  # the index folder `known` was loaded from
         self.started = time.time_ns()
 
     @classmethod
@@ -47,28 +49,42 @@ class FileStats:
         try:
             data = json.loads((index_dir / STATS_FILE).read_text(encoding="utf-8"))
             if data.get("fingerprint") == config.fingerprint() and isinstance(data.get("files"), dict):
-                return cls(config, data["files"])
+                stats = cls(config, data["files"])
+                stats.source = index_dir
+                return stats
         except (OSError, ValueError, AttributeError):
             pass
         return cls(config)
 
-    def hash_of(self, path: Path, relpath: str) -> str | None:
+    def hash_of(self, path: str | Path, relpath: str) -> str | None:
         """The recorded hash of the file if it looks unchanged, else None."""
         entry = self.known.get(relpath)
         if not isinstance(entry, list) or len(entry) != 4:
             return None
         key = _key(path)
-        return entry[3] if key is not None and list(key) == entry[:3] else None
+        if key is None or list(key) != entry[:3]:
+            return None
+        self.trusted.add(relpath)
+        return entry[3]
 
-    def record(self, path: Path, relpath: str, digest: str) -> None:
+    def record(self, path: str | Path, relpath: str, digest: str) -> None:
         """Record a file's hash with its stat as it is now (the stat taken
-        after the file was read: a change in between shows as a new time)."""
+        after the file was read: a change in between shows as a new time).
+        A file `hash_of` found unchanged keeps its entry without a second
+        `stat` (half of the stats of a one-post update)."""
+        entry = self.known.get(relpath)
+        if relpath in self.trusted and entry[3] == digest:
+            self.recorded[relpath] = entry
+            return
         key = _key(path)
         if key is not None and key[1] < self.started - RACY_NS:
             self.recorded[relpath] = [*key, digest]
 
     def save(self, index_dir: Path) -> None:
-        """Write what this run recorded (atomically) into `index_dir`."""
+        """Write what this run recorded (atomically) into `index_dir`, unless
+        it is what was loaded from there (a run that found nothing changed)."""
+        if self.source == index_dir and self.recorded == self.known:
+            return
         target = index_dir / STATS_FILE
         temp = target.with_name(f".{STATS_FILE}.{os.getpid()}")
         temp.write_text(json.dumps({"fingerprint": self.fingerprint, "files": self.recorded}),

@@ -30,7 +30,7 @@ from search.ingest.layout import (
     front_matter_defaults,
     is_site,
     path_categories,
-    site_post_files,
+    site_post_paths,
 )
 from search.ingest.plaintext import markdown_to_text
 
@@ -197,18 +197,24 @@ def find_post_files(root: Path, config: SiteConfig | None = None) -> Iterator[Pa
     """Post files under `root`, sorted. In a Jekyll site, the files of its
     `_posts` folders as Jekyll finds them; in a plain folder, every Markdown
     file (hidden folders and `_site` skipped)."""
+    return map(Path, find_post_paths(root, config))
+
+
+def find_post_paths(root: Path, config: SiteConfig | None = None) -> Iterator[str]:
+    """`find_post_files` as strings (`os.path.join` of `str(root)` and the
+    names under it): for a walk that reads few of the files it finds."""
     config = config or SiteConfig()
     if is_site(root, config.collections_dir):
         keep = EntryFilter(config.exclude, config.include)
-        for path in site_post_files(root, config.collections_dir, keep):
-            if path.name.endswith(SITE_POST_SUFFIXES):
+        for path in site_post_paths(root, config.collections_dir, keep):
+            if path.endswith(SITE_POST_SUFFIXES):
                 yield path
         return
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "_site")
         for name in sorted(filenames):
             if name.endswith(POST_SUFFIXES) and not name.startswith("."):
-                yield Path(dirpath) / name
+                yield os.path.join(dirpath, name)
 
 
 @dataclass
@@ -216,7 +222,7 @@ class PostFile:
     """A candidate post file as the walk found it: its bytes and hash, or
     why it cannot be read."""
 
-    path: Path
+    path: Path | str  # a str only for a file the indexer found unchanged without reading it
     relpath: str  # relative to the posts root, with forward slashes
     slug: str
     data: bytes | None = None  # None when it cannot be read
@@ -252,12 +258,13 @@ class SlugOwners:
     indexed older version of it stays); every later one is a duplicate."""
 
     def __init__(self) -> None:
-        self._owners: dict[str, Path] = {}
+        self._owners: dict[str, str] = {}
 
     def claim(self, file: PostFile) -> PostError | None:
         """None if `file` owns its slug, else the duplicate-slug error."""
-        owner = self._owners.setdefault(file.slug, file.path)
-        if owner == file.path:
+        path = os.fspath(file.path)
+        owner = self._owners.setdefault(file.slug, path)
+        if owner == path:
             return None
         return PostError(str(file.path), f"slug {file.slug!r} is already used by {owner}")
 
@@ -273,7 +280,14 @@ def file_hash(data: bytes, relpath: str, config: SiteConfig) -> str:
 
 def slug_of(path: Path) -> tuple[str, date | None]:
     """Jekyll's slug (filename without date and extension) and the filename date."""
-    stem = path.stem
+    return slug_of_name(path.name)
+
+
+def slug_of_name(name: str) -> tuple[str, date | None]:
+    """`slug_of` a file name (`Path.stem`'s rule: up to the last dot, unless
+    the name starts or ends with it)."""
+    dot = name.rfind(".")
+    stem = name[:dot] if 0 < dot < len(name) - 1 else name
     m = _FILENAME.match(stem)
     if not m:
         return stem, None

@@ -26,13 +26,22 @@ def live_columns(ix: Index, fieldnames: Sequence[str]) -> Iterator[tuple[int, tu
         files = segment.open_compound_file(ix.storage) if segment.is_compound() else ix.storage
         reader = segment.codec().per_document_reader(files, segment)
         try:
-            columns = [reader.column_reader(name, field.column_type) for name, field in zip(fieldnames, fields)]
-            for docnum in range(count):
-                if not segment.is_deleted(docnum):
-                    yield base + docnum, tuple(field.from_column_value(column[docnum])
-                                               for field, column in zip(fields, columns))
+            # each column read whole (its reader's iteration), not value by value
+            columns = [map(field.from_column_value, reader.column_reader(name, field.column_type))
+                       for name, field in zip(fieldnames, fields)]
+            deleted = set(segment.deleted_docs())
+            for docnum, values in enumerate(zip(*columns)):
+                if docnum not in deleted:
+                    yield base + docnum, values
         finally:
             reader.close()
             if files is not ix.storage:
                 files.close()
         base += count
+
+
+def live_count(ix: Index) -> int:
+    """The documents not deleted, from the table of contents alone
+    (`Index.doc_count` opens a full reader: a third of a one-post update at
+    ten times ja-docs, and most of its memory)."""
+    return sum(segment.doc_count() for segment in ix._segments())
