@@ -93,7 +93,12 @@ def idf(snapshot: Snapshot, fieldname: str, text: str) -> float:
 
 
 def bm25(snapshot: Snapshot, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(docnums, BM25 scores) of one term in one field."""
+    """(docnums, BM25 scores) of one term in one field (computed once per
+    generation: `Snapshot.per_term`; not to be changed)."""
+    return snapshot.per_term(("bm25", fieldname, text), lambda: _bm25(snapshot, fieldname, text))
+
+
+def _bm25(snapshot: Snapshot, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     docs, tf = snapshot.postings(fieldname, text)
     if not len(docs):
         return docs, tf
@@ -104,7 +109,13 @@ def bm25(snapshot: Snapshot, fieldname: str, text: str) -> tuple[np.ndarray, np.
 
 
 def all_of(snapshot: Snapshot, fieldname: str, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Documents containing every text in the field, with summed BM25."""
+    """Documents containing every text in the field, with summed BM25
+    (once per generation, as `bm25`; not to be changed)."""
+    texts = tuple(texts)
+    return snapshot.per_term(("all_of", fieldname, texts), lambda: _all_of(snapshot, fieldname, texts))
+
+
+def _all_of(snapshot: Snapshot, fieldname: str, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     docs: np.ndarray | None = None
     total = np.zeros(snapshot.doc_count_all, np.float32)
     for text in texts:

@@ -269,7 +269,11 @@ class Searcher:
     def post(self, slug: str) -> dict[str, Any] | None:
         """One post's metadata (no body), or None if the slug is not indexed."""
         docnum = self._snapshot.docnum(slug)
-        return None if docnum is None else self._snapshot.stored(docnum).summary()
+        if docnum is None:
+            return None
+        # lists copied: the stored post is shared (Snapshot.stored)
+        return {k: list(v) if isinstance(v, list) else v
+                for k, v in self._snapshot.stored(docnum).summary().items()}
 
     def _allowed(
         self, flt: wq.Query | None, date_from: datetime | None = None, date_to: datetime | None = None

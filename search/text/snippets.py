@@ -19,6 +19,7 @@ ELLIPSIS = "…"
 
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 _SPACES = re.compile(r"\s+")
+_TO_ESCAPE = re.compile(r"[\s&<>\"']")  # what _display changes
 
 Span = tuple[int, int, Hashable]  # start, end, the term it matched
 
@@ -37,6 +38,8 @@ def _merge(spans: Sequence[Span], lo: int, hi: int) -> list[tuple[int, int]]:
 
 
 def _display(text: str) -> str:
+    if _TO_ESCAPE.search(text) is None:  # most Japanese text: nothing to fold or escape
+        return text
     return html.escape(_SPACES.sub(" ", text), quote=True)
 
 
@@ -63,20 +66,33 @@ def best_window(spans: Sequence[Span], weights: dict[Hashable, float], width: in
     best_start, best_score = ordered[0][0], -1.0
     counts: dict[Hashable, int] = {}  # terms in the window ordered[i : j]
     j = 0
+    term_sum, changed = 0.0, True  # the weights of the terms in `counts`; whether they changed
     for i, (start, _, key) in enumerate(ordered):
         if j <= i:  # the window restarts at i
             counts.clear()
             counts[key] = 1
             j = i + 1
+            changed = True
         while j < len(ordered) and ordered[j][1] <= start + width:
-            counts[ordered[j][2]] = counts.get(ordered[j][2], 0) + 1
+            k = ordered[j][2]
+            if k in counts:
+                counts[k] += 1
+            else:
+                counts[k] = 1
+                changed = True
             j += 1
-        # summed exactly whatever the window's history: equal windows tie exactly (the first wins)
-        score = math.fsum([weights.get(k, 1.0) for k in counts]) + 0.1 * (j - i)
+        # summed exactly whatever the window's history: equal windows tie
+        # exactly (the first wins); fsum is exact, so the same terms sum to
+        # the same in any order, and are summed again only when they change
+        if changed:
+            term_sum = math.fsum([weights.get(k, 1.0) for k in counts])
+            changed = False
+        score = term_sum + 0.1 * (j - i)
         if score > best_score:
             best_start, best_score = start, score
         if counts[key] == 1:  # ordered[i] leaves the window
             del counts[key]
+            changed = True
         else:
             counts[key] -= 1
     return best_start
