@@ -171,7 +171,12 @@ def _expansions(plan: QueryPlan, term: QueryTerm, ranking: Ranking) -> tuple[Que
 
 def phrase_docs(snapshot: Snapshot, phrase: Phrase) -> np.ndarray:
     """The documents whose title or body has the phrase's words next to
-    each other, in order (as many characters between them as in the query)."""
+    each other, in order (as many characters between them as in the query);
+    once per generation (`Snapshot.per_term`; not to be changed)."""
+    return snapshot.per_term(("phrase", phrase.terms, phrase.gaps), lambda: _phrase_docs(snapshot, phrase))
+
+
+def _phrase_docs(snapshot: Snapshot, phrase: Phrase) -> np.ndarray:
     found: list[int] = []
     for fieldname in ("title", "body"):
         docs: np.ndarray | None = None

@@ -176,16 +176,17 @@ class Snapshot:
     ) -> dict[int, list[tuple[int, int]]]:
         """(start, end) character offsets of a term in some documents."""
         docs = self.postings(fieldname, text)[0]  # ascending
-        candidates = sorted(int(d) for d in docnums)
-        if not len(docs) or not candidates:
+        candidates = np.sort(np.fromiter(docnums, np.int64))
+        if not len(docs) or not len(candidates):
             return {}
         # a few hits looked up in a sorted posting list: np.isin would sort the whole list
         at = np.minimum(np.searchsorted(docs, candidates), len(docs) - 1)
-        present = docs[at] == candidates
+        candidates = candidates[docs[at] == candidates]
+        # each segment's share of them: a slice (a phrase may check thousands of posts)
+        bounds = np.searchsorted(candidates, self._offsets + [self.doc_count_all])
         found: dict[int, list[tuple[int, int]]] = {}
-        for (leaf, offset), segid in zip(self._leaves, self.segment_ids):
-            mine = [d - offset for d, here in zip(candidates, present)
-                    if here and offset <= d < offset + leaf.doc_count_all()]
+        for i, ((leaf, offset), segid) in enumerate(zip(self._leaves, self.segment_ids)):
+            mine = (candidates[bounds[i] : bounds[i + 1]] - offset).tolist()
             if not mine:
                 continue
             spans = self.tables.spans(segid, fieldname, text, mine,
