@@ -10,6 +10,7 @@ sections, each with a snippet, as Pagefind and DocSearch do.
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -111,8 +112,8 @@ def make_hits(snapshot: Snapshot, docnums: list[int], scores: np.ndarray,
             title=post.title,
             title_html=mark_html(post.title, title_spans[d]),
             date=post.date,
-            tags=post.tags,
-            categories=post.categories,
+            tags=list(post.tags),  # the stored post is shared (Snapshot.stored)
+            categories=list(post.categories),
             author=post.author,
             excerpt=post.excerpt,
             score=round(float(scores[d]), 4),
@@ -161,7 +162,13 @@ def _together(spans: list[Span], words: tuple[str, ...], key: str) -> list[Span]
 
 def _link(post: StoredPost, i: int) -> dict[str, str]:
     _, _, anchor, title = post.sections[i]
-    return {"title": title, "url": f"{post.url}#{quote(anchor)}"}
+    return {"title": title, "url": f"{post.url}#{_quoted(anchor)}"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(anchor: str) -> str:
+    """A heading id in a URL (quoting is slow, and the same headings come back)."""
+    return quote(anchor)
 
 
 def _spans(snapshot: Snapshot, fieldname: str, docnums: list[int], plan: QueryPlan

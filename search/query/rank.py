@@ -97,7 +97,12 @@ def idf(snapshot: Snapshot, fieldname: str, text: str) -> float:
 
 
 def bm25(snapshot: Snapshot, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(docnums, BM25 scores) of one term in one field."""
+    """(docnums, BM25 scores) of one term in one field (computed once per
+    generation: `Snapshot.per_term`; not to be changed)."""
+    return snapshot.per_term(("bm25", fieldname, text), lambda: _bm25(snapshot, fieldname, text))
+
+
+def _bm25(snapshot: Snapshot, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     docs, tf = snapshot.postings(fieldname, text)
     if not len(docs):
         return docs, tf
@@ -108,7 +113,13 @@ def bm25(snapshot: Snapshot, fieldname: str, text: str) -> tuple[np.ndarray, np.
 
 
 def all_of(snapshot: Snapshot, fieldname: str, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Documents containing every text in the field, with summed BM25."""
+    """Documents containing every text in the field, with summed BM25
+    (once per generation, as `bm25`; not to be changed)."""
+    texts = tuple(texts)
+    return snapshot.per_term(("all_of", fieldname, texts), lambda: _all_of(snapshot, fieldname, texts))
+
+
+def _all_of(snapshot: Snapshot, fieldname: str, texts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     docs: np.ndarray | None = None
     total = np.zeros(snapshot.doc_count_all, np.float32)
     for text in texts:
@@ -164,7 +175,12 @@ def _expansions(plan: QueryPlan, term: QueryTerm, ranking: Ranking) -> tuple[Que
 
 def phrase_docs(snapshot: Snapshot, phrase: Phrase) -> np.ndarray:
     """The documents whose title or body has the phrase's words next to
-    each other, in order (as many characters between them as in the query)."""
+    each other, in order (as many characters between them as in the query);
+    once per generation (`Snapshot.per_term`; not to be changed)."""
+    return snapshot.per_term(("phrase", phrase.terms, phrase.gaps), lambda: _phrase_docs(snapshot, phrase))
+
+
+def _phrase_docs(snapshot: Snapshot, phrase: Phrase) -> np.ndarray:
     found: list[int] = []
     for fieldname in ("title", "body"):
         docs: np.ndarray | None = None

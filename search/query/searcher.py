@@ -269,7 +269,11 @@ class Searcher:
     def post(self, slug: str) -> dict[str, Any] | None:
         """One post's metadata (no body), or None if the slug is not indexed."""
         docnum = self._snapshot.docnum(slug)
-        return None if docnum is None else self._snapshot.stored(docnum).summary()
+        if docnum is None:
+            return None
+        # lists copied: the stored post is shared (Snapshot.stored)
+        return {k: list(v) if isinstance(v, list) else v
+                for k, v in self._snapshot.stored(docnum).summary().items()}
 
     def _allowed(
         self, flt: wq.Query | None, date_from: datetime | None = None, date_to: datetime | None = None
@@ -277,9 +281,12 @@ class Searcher:
         """The live documents that pass the filters (dates inclusive; naive means UTC)."""
         allowed = self._snapshot.live.copy()
         if flt is not None:
-            matching = np.zeros_like(allowed)
-            matching[list(self._searcher.docs_for_query(flt))] = True
-            allowed &= matching
+            # the posts of each required term, from the generation's postings
+            # arrays (Whoosh's docs_for_query yields them one by one in Python)
+            for term in (flt.subqueries if isinstance(flt, wq.And) else [flt]):
+                matching = np.zeros_like(allowed)
+                matching[self._snapshot.postings(term.fieldname, term.text)[0]] = True
+                allowed &= matching
         if date_from is not None:
             allowed &= self._snapshot.dates() >= date_value(date_from)
         if date_to is not None:

@@ -13,8 +13,9 @@ combining, with the generation's deletions).
 One `SegmentTables` is shared by the successive searchers of one index in a
 process (`search.query.searcher.Searcher.successor` and `refresh`). It holds only
 the segments of the generations still open (`keep`), at most
-`MAX_POSTINGS` postings lists (least recently used first out) and
-`MAX_SPANS` span lists (all dropped when full, as before).
+`MAX_POSTINGS` postings lists and `MAX_STORED` stored posts (least
+recently used first out) and `MAX_SPANS` span lists (all dropped when full,
+as before).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ T = TypeVar("T")
 
 MAX_POSTINGS = 40_000  # (segment, field, term) postings lists kept
 MAX_SPANS = 50_000  # (segment, field, term, docnum) character spans kept, for snippets
+# stored posts kept (least recently used first out): a hit's title, body and
+# sections are one zlib-compressed pickle per post, and the same posts come
+# back in the hits of many searches (about 10 KB each in memory)
+MAX_STORED = 1024
 
 LocalPostings = tuple[np.ndarray, np.ndarray]  # docnums within the segment (int32), frequencies
 
@@ -44,12 +49,14 @@ class SegmentTables:
     """Per-segment tables; see the module doc. Thread-safe: a table being
     built may be built twice by two threads, never seen half-built."""
 
-    def __init__(self, max_postings: int = MAX_POSTINGS) -> None:
+    def __init__(self, max_postings: int = MAX_POSTINGS, max_stored: int = MAX_STORED) -> None:
         self.max_postings = max_postings
+        self.max_stored = max_stored
         self._lock = threading.Lock()
         self._tables: dict[tuple[str, Hashable], Any] = {}
         self._postings: OrderedDict[tuple[str, str, str], LocalPostings] = OrderedDict()
         self._spans: dict[tuple[str, str, str, int], list[tuple[int, int]]] = {}
+        self._stored: OrderedDict[tuple[str, int], Any] = OrderedDict()
         # tables and postings read from each segment (for tests and benchmarks)
         self.reads: Counter[str] = Counter()
 
@@ -78,6 +85,21 @@ class SegmentTables:
             self._postings[key] = value
             while len(self._postings) > self.max_postings:
                 self._postings.popitem(last=False)
+        return value
+
+    def stored(self, segid: str, docnum: int, read: Callable[[], T]) -> T:
+        """The stored post `docnum` of segment `segid` (`read()` when not kept)."""
+        key = (segid, docnum)
+        with self._lock:
+            found = self._stored.get(key)
+            if found is not None:
+                self._stored.move_to_end(key)
+                return found
+        value = read()
+        with self._lock:
+            self._stored[key] = value
+            while len(self._stored) > self.max_stored:
+                self._stored.popitem(last=False)
         return value
 
     def spans(self, segid: str, fieldname: str, text: str, docnums: list[int],
@@ -113,8 +135,10 @@ class SegmentTables:
             for key in [k for k in self._postings if k[0] not in wanted]:
                 del self._postings[key]
             self._spans = {k: v for k, v in self._spans.items() if k[0] in wanted}
+            for key in [k for k in self._stored if k[0] not in wanted]:
+                del self._stored[key]
 
     def segments(self) -> set[str]:
         with self._lock:
             return ({k[0] for k in self._tables} | {k[0] for k in self._postings}
-                    | {k[0] for k in self._spans})
+                    | {k[0] for k in self._spans} | {k[0] for k in self._stored})

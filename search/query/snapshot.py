@@ -11,7 +11,9 @@ fields come from its reader.
 
 from __future__ import annotations
 
+import bisect
 import math
+import threading
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
@@ -57,8 +59,11 @@ class Snapshot:
         self.doc_count = int(self.live.sum())
         self._leaves = list(reader.leaf_readers())
         self.segment_ids = [segment_id(leaf) for leaf, _ in self._leaves]
+        self._offsets = [offset for _, offset in self._leaves]
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._term_arrays: OrderedDict[Hashable, Any] = OrderedDict()
+        self._term_lock = threading.Lock()
         self._dates: np.ndarray | None = None
         self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
         self._column_terms: dict[str, dict[str, np.ndarray]] = {}
@@ -81,7 +86,14 @@ class Snapshot:
         return self.searcher.document_number(slug=slug)
 
     def stored(self, docnum: int) -> StoredPost:
-        return StoredPost.from_fields(self.searcher.stored_fields(docnum))
+        """A post's stored fields, kept per segment (`SegmentTables.stored`):
+        shared, so not to be changed."""
+        i = bisect.bisect_right(self._offsets, docnum) - 1
+        if i < 0:
+            raise IndexError(docnum)  # as Whoosh's reader would
+        leaf, offset = self._leaves[i]
+        return self.tables.stored(self.segment_ids[i], docnum - offset,
+                                  lambda: StoredPost.from_fields(leaf.stored_fields(docnum - offset)))
 
     def postings(self, fieldname: str, text: str) -> Postings:
         key = (fieldname, text)
@@ -107,6 +119,22 @@ class Snapshot:
         if len(self._postings) > CACHE_TERMS:
             self._postings.popitem(last=False)
         return result
+
+    def per_term(self, key: Hashable, build: Callable[[], T]) -> T:
+        """What `build()` computes from one term's postings and this
+        generation's statistics (a term's BM25 scores: `search.query.rank.bm25`),
+        kept like the postings (the last CACHE_TERMS). Shared: not to be changed."""
+        with self._term_lock:
+            found = self._term_arrays.get(key)
+            if found is not None:
+                self._term_arrays.move_to_end(key)
+                return found
+        value = build()
+        with self._term_lock:
+            self._term_arrays[key] = value
+            while len(self._term_arrays) > CACHE_TERMS:
+                self._term_arrays.popitem(last=False)
+        return value
 
     def union(self, parts: Sequence[np.ndarray]) -> np.ndarray:
         """The document numbers in any of `parts`, ascending, once each
@@ -148,16 +176,17 @@ class Snapshot:
     ) -> dict[int, list[tuple[int, int]]]:
         """(start, end) character offsets of a term in some documents."""
         docs = self.postings(fieldname, text)[0]  # ascending
-        candidates = sorted(int(d) for d in docnums)
-        if not len(docs) or not candidates:
+        candidates = np.sort(np.fromiter(docnums, np.int64))
+        if not len(docs) or not len(candidates):
             return {}
         # a few hits looked up in a sorted posting list: np.isin would sort the whole list
         at = np.minimum(np.searchsorted(docs, candidates), len(docs) - 1)
-        present = docs[at] == candidates
+        candidates = candidates[docs[at] == candidates]
+        # each segment's share of them: a slice (a phrase may check thousands of posts)
+        bounds = np.searchsorted(candidates, self._offsets + [self.doc_count_all])
         found: dict[int, list[tuple[int, int]]] = {}
-        for (leaf, offset), segid in zip(self._leaves, self.segment_ids):
-            mine = [d - offset for d, here in zip(candidates, present)
-                    if here and offset <= d < offset + leaf.doc_count_all()]
+        for i, ((leaf, offset), segid) in enumerate(zip(self._leaves, self.segment_ids)):
+            mine = (candidates[bounds[i] : bounds[i + 1]] - offset).tolist()
             if not mine:
                 continue
             spans = self.tables.spans(segid, fieldname, text, mine,

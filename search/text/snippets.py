@@ -12,13 +12,17 @@ import math
 import re
 from typing import Hashable, NamedTuple, Sequence
 
+import numpy as np
+
 TARGET_CHARS = 140  # snippets are about 120-160 characters
 MAX_CHARS = 160
 LOOKBACK = 50  # how far back to look for the start of a sentence
 ELLIPSIS = "…"
+MANY_SPANS = 48  # best_window takes NumPy's path from this many spans
 
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 _SPACES = re.compile(r"\s+")
+_TO_ESCAPE = re.compile(r"[\s&<>\"']")  # what _display changes
 
 Span = tuple[int, int, Hashable]  # start, end, the term it matched
 
@@ -37,6 +41,8 @@ def _merge(spans: Sequence[Span], lo: int, hi: int) -> list[tuple[int, int]]:
 
 
 def _display(text: str) -> str:
+    if _TO_ESCAPE.search(text) is None:  # most Japanese text: nothing to fold or escape
+        return text
     return html.escape(_SPACES.sub(" ", text), quote=True)
 
 
@@ -60,26 +66,75 @@ def best_window(spans: Sequence[Span], weights: dict[Hashable, float], width: in
     slides (a post with hundreds of matches no longer rebuilds the set of
     each window)."""
     ordered = sorted(spans)
+    if len(ordered) >= MANY_SPANS:
+        many = _best_window_of_many(ordered, weights, width)
+        if many is not None:
+            return many
     best_start, best_score = ordered[0][0], -1.0
     counts: dict[Hashable, int] = {}  # terms in the window ordered[i : j]
     j = 0
+    term_sum, changed = 0.0, True  # the weights of the terms in `counts`; whether they changed
     for i, (start, _, key) in enumerate(ordered):
         if j <= i:  # the window restarts at i
             counts.clear()
             counts[key] = 1
             j = i + 1
+            changed = True
         while j < len(ordered) and ordered[j][1] <= start + width:
-            counts[ordered[j][2]] = counts.get(ordered[j][2], 0) + 1
+            k = ordered[j][2]
+            if k in counts:
+                counts[k] += 1
+            else:
+                counts[k] = 1
+                changed = True
             j += 1
-        # summed exactly whatever the window's history: equal windows tie exactly (the first wins)
-        score = math.fsum([weights.get(k, 1.0) for k in counts]) + 0.1 * (j - i)
+        # summed exactly whatever the window's history: equal windows tie
+        # exactly (the first wins); fsum is exact, so the same terms sum to
+        # the same in any order, and are summed again only when they change
+        if changed:
+            term_sum = math.fsum([weights.get(k, 1.0) for k in counts])
+            changed = False
+        score = term_sum + 0.1 * (j - i)
         if score > best_score:
             best_start, best_score = start, score
         if counts[key] == 1:  # ordered[i] leaves the window
             del counts[key]
+            changed = True
         else:
             counts[key] -= 1
     return best_start
+
+
+def _best_window_of_many(ordered: list[Span], weights: dict[Hashable, float], width: int) -> int | None:
+    """`best_window` for many spans, with NumPy (None where it does not apply).
+
+    The window at span i reaches to the first later span ending past
+    `start_i + width`; when no span is longer than `width`, every span
+    before i ends by then, so that is the first j > i whose running maximum
+    of ends passes it (a searchsorted). A window's terms are a bit mask
+    (from per-term running counts); each distinct mask is summed with fsum
+    once, so scores and ties are exactly the loop's."""
+    keys = list(dict.fromkeys(key for _, _, key in ordered))
+    if len(keys) > 62:
+        return None
+    starts = np.fromiter((a for a, _, _ in ordered), np.int64, len(ordered))
+    ends = np.fromiter((b for _, b, _ in ordered), np.int64, len(ordered))
+    if int((ends - starts).max()) > width:
+        return None
+    n = len(ordered)
+    reach = np.maximum.accumulate(ends)
+    j = np.maximum(np.arange(1, n + 1), np.searchsorted(reach, starts + width, side="right"))
+    index = {key: k for k, key in enumerate(keys)}
+    which = np.fromiter((index[key] for _, _, key in ordered), np.int64, n)
+    masks = np.zeros(n, np.int64)
+    for k in range(len(keys)):
+        running = np.concatenate(([0], np.cumsum(which == k)))
+        masks |= (running[j] > running[:n]).astype(np.int64) << k
+    distinct, slot = np.unique(masks, return_inverse=True)
+    sums = np.array([math.fsum([weights.get(keys[k], 1.0) for k in range(len(keys)) if int(m) >> k & 1])
+                     for m in distinct])
+    scores = sums[slot] + 0.1 * (j - np.arange(n))
+    return int(starts[int(np.argmax(scores))])
 
 
 def _opening(text: str, first: int) -> int:
