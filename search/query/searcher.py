@@ -34,7 +34,7 @@ from search.query.plan import QueryPlan, clean_text, plan_query, reading_chunks,
 from search.query.rank import CURRENT, FIELD_BOOSTS, Ranking, docs_with, score_plan
 from search.query.snapshot import Snapshot
 from search.query.segments import SegmentTables
-from search.query.spelling import did_you_mean, speller
+from search.query.spelling import did_you_mean, speller, written_nowhere
 from search.query.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, read_vocabulary, reading_table
 from search.text.reading import ReadingTable
 
@@ -258,7 +258,8 @@ class Searcher:
             order = matches[np.argsort(-scores[matches], kind="stable")]
         page_docs = order[(page - 1) * per_page : page * per_page]
         result.hits = make_hits(self._snapshot, [int(d) for d in page_docs], scores, plan)
-        if not plan.empty:  # nothing found, or only posts matching part of a misspelt query
+        # nothing found, or only posts matching part of a query written as no post writes it
+        if not plan.empty and (result.total == 0 or written_nowhere(self._snapshot, plan.text)):
             result.did_you_mean = did_you_mean(self._snapshot, self.reading_table(), plan.text)
         return result
 

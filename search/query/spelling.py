@@ -240,6 +240,24 @@ def _edit_distance(a: str, b: str) -> int:
 
 
 
+def written_nowhere(snapshot: Snapshot, text: str) -> bool:
+    """Whether a query has a word no post has, or a kanji/katakana run no
+    post has all the bigrams of (所有件, ディスク仕様量), or a katakana or
+    ASCII word the index lacks as one word (the speller's `_suspicious`
+    without its tables): the cheap test of
+    whether it is worth asking the speller, from postings alone (the
+    speller's tables are built on first need)."""
+    def unseen(term: str) -> bool:
+        return not any(len(snapshot.postings(f, term)[0]) for f in TERM_FIELDS)
+
+    if any(m.kept and unseen(m.term) for m in analyze(text)):
+        return True
+    if any(unseen(normalize_term(m.group())) for m in _WORD_RUN.finditer(text)):
+        return True  # デバッカ: the analyser splits it into words the index has
+    return any(run and not any(len(all_of(snapshot, f, run)[0]) for f in NGRAM_FIELDS)
+               for run in bigram_runs(text))
+
+
 def speller(snapshot: Snapshot, readings: ReadingTable) -> Speller:
     """The `Speller` of an index generation (built once, on first need)."""
     return snapshot.table("speller", lambda s: Speller(s, readings))
