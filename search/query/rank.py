@@ -12,8 +12,8 @@ plan, verbs and adjectives at half, a word no post has at ABSENT_FACTOR
 times; a kana or romaji chunk counts as one word, matched through its own
 words or its reading, and is said by a post only where its words of two
 characters or more cover more than half of the chunk's kana; a paraphrase
-matches for its word) or half of its
-nouns of two characters or more (numbers not counted), and at least one
+matches for its word) or half of its nouns of two characters or more
+(numbers not counted), and at least one
 word of two characters or more when the query has one (a noun, or
 one-character words written together as in the query — 連符 of 3連符 — when
 it has one). A one-character word, a reading fragment or a bigram run alone
