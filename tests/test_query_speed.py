@@ -15,7 +15,7 @@ import pytest
 import search.query.rank as rank
 import search.query.snapshot as snapshot_module
 from search import Searcher, build_index
-from search.query.paraphrase import _union
+from search.query.snapshot import union as _union
 from search.query.plan import Phrase
 from search.text import snippets
 from search.text.snippets import best_window

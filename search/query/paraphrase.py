@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
+from search.query.snapshot import union
 from search.text.morph import analyze
 from search.text.synonyms import SynonymTable, groups_of
 
@@ -85,7 +86,7 @@ def _best(candidates: list[str], word: str, others: Iterable[str],
     if not candidates:
         return []
     others = [o for o in others if o != word]
-    context = _union([docs(o) for o in others]) if others else None
+    context = union([docs(o) for o in others]) if others else None
     if context is not None and not len(context):
         context = None  # the other words are not in the index: nothing to prefer by
     ranked = []
@@ -110,14 +111,3 @@ def _is_sa_noun(term: str) -> bool:
     words = analyze(term)
     return len(words) == 1 and "サ変可能" in words[0].pos
 
-
-def _union(parts: list[np.ndarray]) -> np.ndarray:
-    """`np.unique(np.concatenate(parts))` (ascending document numbers, once
-    each), by marking them: np.unique sorts, slow on the long lists of
-    common words in a big blog."""
-    joined = np.concatenate(parts)
-    if not len(joined):
-        return joined
-    mask = np.zeros(int(joined.max()) + 1, bool)
-    mask[joined] = True
-    return np.flatnonzero(mask).astype(joined.dtype, copy=False)

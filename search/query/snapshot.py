@@ -33,6 +33,24 @@ Postings = tuple[np.ndarray, np.ndarray]  # docnums (int32), term frequencies (f
 EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 
 
+def union(parts: Sequence[np.ndarray], size: int | None = None) -> np.ndarray:
+    """The document numbers in any of `parts`, ascending, once each (int32):
+    `np.unique(np.concatenate(parts))`, by marking documents in an array of
+    `size` (every document; by default up to the largest number) when the
+    parts are long, instead of sorting them (slow on the long lists of
+    common words in a big blog)."""
+    total = sum(len(p) for p in parts)
+    if total == 0:
+        return EMPTY[0]
+    joined = np.concatenate(parts)
+    size = int(joined.max()) + 1 if size is None else size
+    if total * UNION_BY_SORT < size:
+        return np.unique(joined).astype(np.int32, copy=False)
+    mask = np.zeros(size, bool)
+    mask[joined] = True
+    return np.flatnonzero(mask).astype(np.int32)
+
+
 class Snapshot:
     """One index generation as the read side sees it.
 
@@ -141,15 +159,7 @@ class Snapshot:
         (int32): `np.unique(np.concatenate(parts))`, by marking documents
         in an array of every document (linear) when the parts are long,
         instead of sorting them."""
-        total = sum(len(p) for p in parts)
-        if total == 0:
-            return EMPTY[0]
-        joined = np.concatenate(parts)
-        if total * UNION_BY_SORT < self.doc_count_all:
-            return np.unique(joined).astype(np.int32, copy=False)
-        mask = np.zeros(self.doc_count_all, bool)
-        mask[joined] = True
-        return np.flatnonzero(mask).astype(np.int32)
+        return union(parts, self.doc_count_all)
 
     def lengths(self, fieldname: str) -> tuple[np.ndarray, float]:
         """Per-document field lengths and their average."""

@@ -100,9 +100,6 @@ class Speller:
                 return 0
         return 0 if docs is None else len(docs)
 
-    def _run_attested(self, run: list[str]) -> bool:
-        return any(len(all_of(self.snapshot, f, run)[0]) for f in NGRAM_FIELDS)
-
     # --- correcting ----------------------------------------------------------
 
     def correct(self, text: str) -> Correction | None:
@@ -116,7 +113,7 @@ class Speller:
         morphemes = analyze(text)
         if not morphemes or len(morphemes) > MAX_QUERY_MORPHEMES:
             return None
-        suspicious = self._suspicious(text, morphemes)
+        suspicious = suspicious_spans(self.snapshot, text, morphemes)
         if not suspicious:
             return None
         found = self.attested(text)
@@ -143,27 +140,6 @@ class Speller:
                     if count >= max(1, MIN_GAIN * found) and (best is None or (tier, -count) < best[:2]):
                         best = (tier, -count, candidate)
         return None if best is None else Correction(best[2], -best[1])
-
-    def _suspicious(self, text: str, morphemes: list[Morpheme]) -> list[tuple[int, int]]:
-        """Character spans worth respelling: words the index has never seen,
-        kanji/katakana runs no post has all the bigrams of, katakana and
-        ASCII words that are not words of the index (インストル, ソッケト, chmdo)."""
-        spans = [(m.start, m.end) for m in morphemes
-                 if m.kept and not len(self.docs(m.term)) and len(m.surface) >= MIN_EDIT_CHARS - 1]
-        for m in _WORD_RUN.finditer(text):
-            if normalize_term(m.group()) not in self.vocabulary:
-                spans.append(m.span())
-        pos = 0
-        for run in bigram_runs(text):
-            if not run:
-                continue
-            chars = run[0] + "".join(b[1] for b in run)
-            start = text.find(chars, pos)  # runs come in order; folded text may differ
-            if not self._run_attested(run):
-                spans.append((max(start, 0), max(start, 0) + len(chars)) if start >= 0 else (0, len(text)))
-            if start >= 0:
-                pos = start + len(chars)
-        return spans
 
     def _alternatives(self, surface: str, span: list[Morpheme]) -> list[tuple[str, int]]:
         """(word, tier) for words read like `surface` (tier 0) or one edit
@@ -240,22 +216,36 @@ def _edit_distance(a: str, b: str) -> int:
 
 
 
-def written_nowhere(snapshot: Snapshot, text: str) -> bool:
-    """Whether a query has a word no post has, or a kanji/katakana run no
-    post has all the bigrams of (所有件, ディスク仕様量), or a katakana or
-    ASCII word the index lacks as one word (the speller's `_suspicious`
-    without its tables): the cheap test of
-    whether it is worth asking the speller, from postings alone (the
-    speller's tables are built on first need)."""
+def suspicious_spans(snapshot: Snapshot, text: str, morphemes: list[Morpheme]) -> list[tuple[int, int]]:
+    """Character spans of a query worth respelling, from postings alone:
+    words no post has, katakana and ASCII words the index lacks as one word
+    (インストル, ソッケト, chmdo; デバッカ, which the analyser splits into words
+    it has), kanji/katakana runs no post has all the bigrams of (所有件,
+    ディスク仕様量)."""
     def unseen(term: str) -> bool:
         return not any(len(snapshot.postings(f, term)[0]) for f in TERM_FIELDS)
 
-    if any(m.kept and unseen(m.term) for m in analyze(text)):
-        return True
-    if any(unseen(normalize_term(m.group())) for m in _WORD_RUN.finditer(text)):
-        return True  # デバッカ: the analyser splits it into words the index has
-    return any(run and not any(len(all_of(snapshot, f, run)[0]) for f in NGRAM_FIELDS)
-               for run in bigram_runs(text))
+    spans = [(m.start, m.end) for m in morphemes
+             if m.kept and len(m.surface) >= MIN_EDIT_CHARS - 1 and unseen(m.term)]
+    spans += [m.span() for m in _WORD_RUN.finditer(text) if unseen(normalize_term(m.group()))]
+    pos = 0
+    for run in bigram_runs(text):
+        if not run:
+            continue
+        chars = run[0] + "".join(b[1] for b in run)
+        start = text.find(chars, pos)  # runs come in order; folded text may differ
+        if not any(len(all_of(snapshot, f, run)[0]) for f in NGRAM_FIELDS):
+            spans.append((max(start, 0), max(start, 0) + len(chars)) if start >= 0 else (0, len(text)))
+        if start >= 0:
+            pos = start + len(chars)
+    return spans
+
+
+def written_nowhere(snapshot: Snapshot, text: str) -> bool:
+    """Whether a query has a piece worth respelling (`suspicious_spans`):
+    the cheap test of whether to ask the speller, whose tables are built on
+    first need."""
+    return bool(suspicious_spans(snapshot, text, analyze(text)))
 
 
 def speller(snapshot: Snapshot, readings: ReadingTable) -> Speller:
