@@ -393,10 +393,11 @@ def _reading_scores(snapshot: Snapshot, group: ReadingGroup) -> tuple[np.ndarray
 def _span_in(group: ReadingGroup, surface: str) -> tuple[int, int]:
     """Where one of the chunk's own words lies in its reading."""
     chunk = group.chunk.lower()
-    start = chunk.find(unicodedata.normalize("NFKC", surface).lower())
+    word = unicodedata.normalize("NFKC", surface).lower()
+    start = chunk.find(word)
     if start < 0:
         return 0, 0
-    end = start + len(unicodedata.normalize("NFKC", surface))
+    end = start + len(word)
     if len(chunk) == group.length:
         return start, end
     return start * group.length // len(chunk), -(-end * group.length // len(chunk))  # romaji
