@@ -62,8 +62,8 @@ class FileStats:
         if not isinstance(entry, list) or len(entry) != 4:
             return None
         key = _key(path)
-        if key is None or list(key) != entry[:3]:
-            return None
+        if key is None or key[0] != entry[0] or key[1] != entry[1] or key[2] != entry[2]:
+            return None  # (one by one: comparing lists was a tenth of walking 28,610 posts)
         self.trusted.add(relpath)
         return entry[3]
 
