@@ -23,11 +23,13 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Frequency
 from whoosh.matching import ListMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import PostingPool, SegmentWriter
 
 from search.index.schema import _toc_generations, create_index, make_schema, open_index
 from search.index.whoosh import codec as our_codec
+from search.index.whoosh import postings
 from search.index.whoosh.postings import read_blocks, read_one_by_one, read_postings
 from search.index.whoosh.segmentwriter import GroupedPool, GroupedSegmentWriter
 from search.index.whoosh.writers import _MpWriter, _SubWriterTask, open_writer
@@ -41,6 +43,7 @@ CLASSES: dict[str, type] = {
     "W3PostingsWriter": W3PostingsWriter,
     "W3FieldWriter": W3FieldWriter,
     "W3LeafMatcher": W3LeafMatcher,
+    "FilterMatcher": FilterMatcher,
     "PostingPool": PostingPool,
     "SegmentWriter": SegmentWriter,
     "SubWriterTask": SubWriterTask,
@@ -117,6 +120,8 @@ INVENTORY: list[Use] = [
         "the decoded docnums of the block"),
     Use("W3LeafMatcher", "_weights", READ, f"{POSTINGS}: read_blocks",
         "the decoded weights of the block"),
+    Use("FilterMatcher", "child", READ, f"{POSTINGS}: read_postings",
+        "the leaf matcher under the filter of a segment's deleted documents, read by blocks"),
     # --- segmentwriter.py: the grouped posting pool ---------------------------------------
     Use("PostingPool", "fieldnames", READ, f"{SEGW}: GroupedPool._field; {WRITERS}: _SubWriterTask.run",
         "fields with postings, kept as PostingPool.add keeps them; the sub-writer's result"),
@@ -267,6 +272,16 @@ def _whoosh_instance(name: str, stack: ExitStack) -> Any:
         reader = ix.reader()
         stack.callback(reader.close)
         return reader.postings("body", "天気")
+    if name == "FilterMatcher":
+        ix = RamStorage().create_index(schema)
+        with ix.writer() as w:
+            w.add_document(slug="a", body="東京の天気は晴れです。")
+            w.add_document(slug="b", body="大阪の天気は雨です。")
+        with ix.writer() as w:
+            w.delete_by_term("slug", "a")
+        reader = ix.reader()
+        stack.callback(reader.close)
+        return reader.postings("body", "天気")
     if name == "PostingPool":
         return PostingPool(RamStorage(), None)
     if name in ("SegmentWriter", "MpWriter"):
@@ -391,18 +406,23 @@ def test_our_subclasses_shadow_nothing_unlisted(ours: type) -> None:
 # --- the fast postings path reads what the public API reads ------------------------------
 
 
-def _compare_leaf(leaf: Any, fieldnames: tuple[str, ...]) -> tuple[int, int, int]:
-    """Compares every term's postings read both ways; (fast, inline, blocks > 1) counts."""
-    fast = inline = multi = 0
+def _compare_leaf(leaf: Any, fieldnames: tuple[str, ...]) -> tuple[int, int, int, int]:
+    """Compares every term's postings read both ways; (fast, inline, blocks > 1,
+    filtered by deletions) counts."""
+    fast = inline = multi = filtered = 0
     for fieldname in fieldnames:
         for btext in leaf.lexicon(fieldname):
             text = btext.decode("utf-8")
             slow_ids, slow_tfs = read_one_by_one(leaf.postings(fieldname, text))
-            assert len(slow_ids) == leaf.doc_frequency(fieldname, text) > 0, (fieldname, text)
             assert np.all(np.diff(slow_ids) > 0), (fieldname, text)
-            assert float(slow_tfs.sum()) == pytest.approx(leaf.frequency(fieldname, text))
+            if not leaf.has_deletions():  # (Whoosh's statistics count deleted documents)
+                assert len(slow_ids) == leaf.doc_frequency(fieldname, text) > 0, (fieldname, text)
+                assert float(slow_tfs.sum()) == pytest.approx(leaf.frequency(fieldname, text))
             matcher = leaf.postings(fieldname, text)
-            if isinstance(matcher, W3LeafMatcher):
+            if isinstance(matcher, FilterMatcher):  # a segment with deleted posts
+                assert leaf.has_deletions()
+                filtered += isinstance(matcher.child, W3LeafMatcher)
+            elif isinstance(matcher, W3LeafMatcher):
                 fast += 1
                 ids, tfs = read_blocks(matcher)
                 assert ids.dtype == slow_ids.dtype and tfs.dtype == slow_tfs.dtype
@@ -414,7 +434,8 @@ def _compare_leaf(leaf: Any, fieldnames: tuple[str, ...]) -> tuple[int, int, int
                 inline += 1
             ids, tfs = read_postings(leaf, fieldname, text)
             assert np.array_equal(ids, slow_ids) and np.array_equal(tfs, slow_tfs), (fieldname, text)
-    return fast, inline, multi
+            assert ids.dtype == slow_ids.dtype and tfs.dtype == slow_tfs.dtype
+    return fast, inline, multi, filtered
 
 
 def test_fast_and_slow_postings_agree_on_the_sample_posts(index_dir: Path) -> None:
@@ -424,7 +445,7 @@ def test_fast_and_slow_postings_agree_on_the_sample_posts(index_dir: Path) -> No
         leaves = [leaf for leaf, _ in reader.leaf_readers()]
         assert leaves
         for leaf in leaves:
-            f, i, _ = _compare_leaf(leaf, ("body", "title"))
+            f, i, _, _ = _compare_leaf(leaf, ("body", "title"))
             fast, inline = fast + f, inline + i
         # 使う (lemma of 使い, 使って...) is in most posts: a list in the postings file
         tsukau = [read_postings(leaf, "body", "使う")[0] for leaf in leaves]
@@ -433,9 +454,9 @@ def test_fast_and_slow_postings_agree_on_the_sample_posts(index_dir: Path) -> No
     assert fast > 10 and inline > 100, (fast, inline)
 
 
-def test_fast_path_reads_several_blocks(tmp_path: Path) -> None:
+def _places_index(path: Path) -> Any:  # noqa: ANN401
     """A word in 300 posts: three blocks of W3's 128 postings."""
-    ix = create_index(tmp_path / "index")
+    ix = create_index(path)
     writer = open_writer(ix, procs=1)
     places = ["東京", "大阪", "札幌", "福岡", "那覇"]
     for n in range(300):
@@ -443,14 +464,40 @@ def test_fast_path_reads_several_blocks(tmp_path: Path) -> None:
         writer.add_document(slug=f"p{n}", title=f"{place}の記事{n}",
                             body=f"{place}で検索エンジンを試しました。" + "天気は晴れです。" * (n % 3 + 1))
     writer.commit()
-    ix = open_index(tmp_path / "index")
+    return open_index(path)
+
+
+def test_fast_path_reads_several_blocks(tmp_path: Path) -> None:
+    ix = _places_index(tmp_path / "index")
     with ix.reader() as reader:
         (leaf, _), = reader.leaf_readers()
-        fast, inline, multi = _compare_leaf(leaf, ("body", "title"))
+        fast, inline, multi, _ = _compare_leaf(leaf, ("body", "title"))
         assert len(read_postings(leaf, "body", "検索")[0]) == 300
         tfs = read_postings(leaf, "body", "天気")[1]
         assert tfs.tolist() == [float(n % 3 + 1) for n in range(300)]
     assert fast > 0 and inline > 0 and multi > 0, (fast, inline, multi)
+
+
+def test_fast_path_drops_a_segments_deleted_posts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Posts deleted from a segment (an update) in every block: the blocks are
+    read as they are, and the deleted posts dropped, as Whoosh's filter does."""
+    ix = _places_index(tmp_path / "index")
+    writer = open_writer(ix, procs=1)
+    for n in range(0, 300, 7):  # 43 posts, in each of the three blocks
+        writer.delete_by_term("slug", f"p{n}")
+    writer.commit()
+    ix = open_index(tmp_path / "index")
+    with ix.reader() as reader:
+        (leaf, _), = reader.leaf_readers()
+        assert leaf.has_deletions()
+        _, _, _, filtered = _compare_leaf(leaf, ("body", "title"))
+        slow: list[object] = []
+        monkeypatch.setattr(postings, "read_one_by_one", lambda m: slow.append(m) or read_one_by_one(m))
+        ids, tfs = read_postings(leaf, "body", "天気")
+        assert slow == []  # by blocks, not one call per posting through the filter
+        assert ids.tolist() == [n for n in range(300) if n % 7]
+        assert tfs.tolist() == [float(n % 3 + 1) for n in range(300) if n % 7]
+    assert filtered > 0, filtered
 
 
 def test_toc_names_are_whooshs(tmp_path: Path) -> None:

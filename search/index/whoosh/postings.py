@@ -5,15 +5,19 @@ reading its decoded block (`_read_ids`, `_read_weights`, `_ids`,
 `_weights`, `_next_block`: private members, see INTERNALS.md) is several
 times faster than one `id()`/`weight()`/`next()` call per posting. Short
 lists stored inline in the term's entry (`search.index.whoosh.codec`) come
-as Whoosh's `ListMatcher`, read through the public API. The type decides
-the path, so a Whoosh that renamed the members fails loudly instead of
-silently taking the slow path.
+as Whoosh's `ListMatcher`, read through the public API. In a segment with
+deleted posts (an updated index) Whoosh wraps the leaf matcher in a
+`FilterMatcher`; its blocks are read the same way and the deleted documents
+dropped with NumPy (one call per posting through the filter took 1.25-1.4×
+as long, in a 2,734-post segment of ten times ja-docs after an update). The type decides the path, so a Whoosh that renamed the members
+fails loudly instead of silently taking the slow path.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 
 Postings = tuple[np.ndarray, np.ndarray]  # docnums within the segment (int32), frequencies (float32)
 EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
@@ -27,7 +31,17 @@ def read_postings(leaf: object, fieldname: str, text: str) -> Postings:
     matcher = leaf.postings(fieldname, text)
     if isinstance(matcher, W3LeafMatcher):
         return read_blocks(matcher)
+    if isinstance(matcher, FilterMatcher) and isinstance(matcher.child, W3LeafMatcher):
+        ids, tfs = read_blocks(matcher.child)  # the segment's postings, deleted posts included
+        kept = ~np.isin(ids, _deleted(leaf))
+        return ids[kept], tfs[kept]
     return read_one_by_one(matcher)
+
+
+def _deleted(leaf: object) -> np.ndarray:
+    """The segment's deleted document numbers (the set `leaf.postings` filters out)."""
+    deleted = leaf.deleted_docs_set
+    return np.fromiter(deleted, np.int32, len(deleted))
 
 
 def read_blocks(m: W3LeafMatcher) -> Postings:
