@@ -416,9 +416,12 @@ def _copied_hashes(snapshot: Snapshot) -> dict[str, np.ndarray]:
     """Passage terms found in two posts or more, but not in more than
     TEMPLATE_POSTS: their hashes as integers, by kind (prefix)."""
     copied: dict[str, list[int]] = {PARAGRAPH_PREFIX: [], SENTENCE_PREFIX: []}
-    for term, docs in snapshot.column_terms("passages").items():
-        if 2 <= len(docs) <= TEMPLATE_POSTS and term[:1] in copied:
-            copied[term[:1]].append(int(term[1:], 16))
+    lists = snapshot.column_terms("passages")
+    sizes = lists.sizes()
+    for term in lists.terms[(sizes >= 2) & (sizes <= TEMPLATE_POSTS)].tolist():
+        kind = term[:1].decode("ascii")
+        if kind in copied:
+            copied[kind].append(int(term[1:], 16))
     return {kind: np.array(hashes, np.uint64) for kind, hashes in copied.items()}
 
 

@@ -23,6 +23,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 from search.index.schema import StoredPost
 from search.index.whoosh.postings import read_postings
 from search.query.segments import SegmentTables, segment_id
+from search.query.termlists import TermLists
 
 T = TypeVar("T")
 
@@ -84,7 +85,7 @@ class Snapshot:
         self._term_lock = threading.Lock()
         self._dates: np.ndarray | None = None
         self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
-        self._column_terms: dict[str, dict[str, np.ndarray]] = {}
+        self._column_terms: dict[str, TermLists] = {}
         self._tables: dict[Hashable, Any] = {}
 
     def table(self, name: Hashable, build: Callable[["Snapshot"], T]) -> T:
@@ -255,19 +256,21 @@ class Snapshot:
             self._dates = values
         return self._dates
 
-    def column_terms(self, fieldname: str) -> dict[str, np.ndarray]:
+    def column_terms(self, fieldname: str) -> TermLists:
         """term -> live docnums, for a column of space-separated ASCII terms
         (an inverted list kept in memory instead of in the index)."""
         cached = self._column_terms.get(fieldname)
         if cached is None:
-            lists: dict[str, list[np.ndarray]] = {}
-            for local, offset in self.per_segment(("column_terms", fieldname),
-                                                  lambda leaf: _column_lists(leaf, fieldname)):
-                for term, local_docs in local.items():
-                    d = local_docs + offset
-                    lists.setdefault(term, []).append(d[self.live[d]])
-            joined = {t: np.concatenate(docs) for t, docs in lists.items()}
-            cached = self._column_terms[fieldname] = {t: d for t, d in joined.items() if len(d)}
+            parts = self.per_segment(("column_terms", fieldname), lambda leaf: _column_pairs(leaf, fieldname))
+            terms = [t for (t, _), _ in parts if len(t)]
+            docs = [d + offset for (t, d), offset in parts if len(t)]
+            if terms:
+                joined_terms, joined_docs = np.concatenate(terms), np.concatenate(docs)
+                live = self.live[joined_docs]
+                cached = TermLists.from_pairs(joined_terms[live], joined_docs[live])
+            else:
+                cached = TermLists.from_pairs(np.zeros(0, "S1"), np.zeros(0, np.int32))
+            self._column_terms[fieldname] = cached
         return cached
 
 
@@ -293,17 +296,19 @@ def _dates(leaf: Any) -> np.ndarray:
     return np.asarray(list(leaf.column_reader("date", translate=False)), np.int64)
 
 
-def _column_lists(leaf: Any, fieldname: str) -> dict[str, np.ndarray]:
-    """term -> the segment's docnums (deleted ones included), for a column
-    of space-separated ASCII terms."""
-    lists: dict[str, list[int]] = {}
+def _column_pairs(leaf: Any, fieldname: str) -> tuple[np.ndarray, np.ndarray]:
+    """(term, the segment's docnum) pairs in docnum order (deleted documents
+    included), for a column of space-separated ASCII terms."""
+    terms: list[bytes] = []
+    docs: list[int] = []
     if leaf.has_column(fieldname):
         column = leaf.column_reader(fieldname, translate=False)
         for d, value in enumerate(column):
             if value:
-                for term in value.decode("ascii").split():
-                    lists.setdefault(term, []).append(d)
-    return {t: np.asarray(docs, np.int32) for t, docs in lists.items()}
+                split = value.split()
+                terms += split
+                docs += [d] * len(split)
+    return np.array(terms, dtype=bytes) if terms else np.zeros(0, "S1"), np.array(docs, np.int32)
 
 
 def _read_spans(leaf: Any, fieldname: str, text: str, docnums: list[int]
