@@ -13,9 +13,9 @@ combining, with the generation's deletions).
 One `SegmentTables` is shared by the successive searchers of one index in a
 process (`search.query.searcher.Searcher.successor` and `refresh`). It holds only
 the segments of the generations still open (`keep`), at most
-`MAX_POSTINGS` postings lists and `MAX_STORED` stored posts (least
-recently used first out) and `MAX_SPANS` span lists (all dropped when full,
-as before).
+`MAX_POSTINGS` postings lists taking `MAX_POSTINGS_BYTES` and `MAX_STORED`
+stored posts (least recently used first out) and `MAX_SPANS` span lists
+(all dropped when full, as before).
 """
 
 from __future__ import annotations
@@ -26,9 +26,12 @@ from typing import Any, Callable, Hashable, Iterable, TypeVar
 
 import numpy as np
 
+from search.query.lru import LRU
+
 T = TypeVar("T")
 
 MAX_POSTINGS = 40_000  # (segment, field, term) postings lists kept
+MAX_POSTINGS_BYTES = 128 * 2**20  # ... and the bytes of their arrays (search.query.lru)
 MAX_SPANS = 50_000  # (segment, field, term, docnum) character spans kept, for snippets
 # stored posts kept (least recently used first out): a hit's title, body and
 # sections are one zlib-compressed pickle per post, and the same posts come
@@ -49,12 +52,12 @@ class SegmentTables:
     """Per-segment tables; see the module doc. Thread-safe: a table being
     built may be built twice by two threads, never seen half-built."""
 
-    def __init__(self, max_postings: int = MAX_POSTINGS, max_stored: int = MAX_STORED) -> None:
-        self.max_postings = max_postings
+    def __init__(self, max_postings: int = MAX_POSTINGS, max_stored: int = MAX_STORED,
+                 max_postings_bytes: int = MAX_POSTINGS_BYTES) -> None:
         self.max_stored = max_stored
         self._lock = threading.Lock()
         self._tables: dict[tuple[str, Hashable], Any] = {}
-        self._postings: OrderedDict[tuple[str, str, str], LocalPostings] = OrderedDict()
+        self._postings: LRU[tuple[str, str, str], LocalPostings] = LRU(max_postings, max_postings_bytes)
         self._spans: dict[tuple[str, str, str, int], list[tuple[int, int]]] = {}
         self._stored: OrderedDict[tuple[str, int], Any] = OrderedDict()
         # tables and postings read from each segment (for tests and benchmarks)
@@ -74,18 +77,13 @@ class SegmentTables:
     def postings(self, segid: str, fieldname: str, text: str,
                  read: Callable[[], LocalPostings]) -> LocalPostings:
         key = (segid, fieldname, text)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found
+        found = self._postings.get(key)
+        if found is not None:
+            return found
         value = read()
         with self._lock:
             self.reads[segid] += 1
-            self._postings[key] = value
-            while len(self._postings) > self.max_postings:
-                self._postings.popitem(last=False)
-        return value
+        return self._postings.put(key, value)
 
     def stored(self, segid: str, docnum: int, read: Callable[[], T]) -> T:
         """The stored post `docnum` of segment `segid` (`read()` when not kept)."""
@@ -132,8 +130,7 @@ class SegmentTables:
         wanted = set(segids)
         with self._lock:
             self._tables = {k: v for k, v in self._tables.items() if k[0] in wanted}
-            for key in [k for k in self._postings if k[0] not in wanted]:
-                del self._postings[key]
+            self._postings.drop(lambda key: key[0] not in wanted)
             self._spans = {k: v for k, v in self._spans.items() if k[0] in wanted}
             for key in [k for k in self._stored if k[0] not in wanted]:
                 del self._stored[key]

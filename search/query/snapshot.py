@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import threading
-from collections import OrderedDict
 from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 import numpy as np
@@ -22,12 +20,14 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from search.index.schema import StoredPost
 from search.index.whoosh.postings import read_postings
+from search.query.lru import LRU
 from search.query.segments import SegmentTables, segment_id
 from search.query.termlists import TermLists
 
 T = TypeVar("T")
 
 CACHE_TERMS = 20_000  # (field, term) postings lists of this generation kept
+CACHE_BYTES = 128 * 2**20  # ... and the bytes of their arrays; the same for per-term scores (search.query.lru)
 UNION_BY_SORT = 32  # `union` sorts parts of fewer than 1/32 of the documents, marks longer ones
 
 Postings = tuple[np.ndarray, np.ndarray]  # docnums (int32), term frequencies (float32)
@@ -80,9 +80,8 @@ class Snapshot:
         self.segment_ids = [segment_id(leaf) for leaf, _ in self._leaves]
         self._offsets = [offset for _, offset in self._leaves]
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
-        self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
-        self._term_arrays: OrderedDict[Hashable, Any] = OrderedDict()
-        self._term_lock = threading.Lock()
+        self._postings: LRU[tuple[str, str], Postings] = LRU(CACHE_TERMS, CACHE_BYTES)
+        self._term_arrays: LRU[Hashable, Any] = LRU(CACHE_TERMS, CACHE_BYTES)
         self._dates: np.ndarray | None = None
         self._keywords: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
         self._column_terms: dict[str, TermLists] = {}
@@ -118,7 +117,6 @@ class Snapshot:
         key = (fieldname, text)
         cached = self._postings.get(key)
         if cached is not None:
-            self._postings.move_to_end(key)
             return cached
         ids: list[np.ndarray] = []
         tfs: list[np.ndarray] = []
@@ -134,26 +132,16 @@ class Snapshot:
             result: Postings = (docs[keep], freqs[keep])
         else:
             result = EMPTY
-        self._postings[key] = result
-        if len(self._postings) > CACHE_TERMS:
-            self._postings.popitem(last=False)
-        return result
+        return self._postings.put(key, result)
 
     def per_term(self, key: Hashable, build: Callable[[], T]) -> T:
         """What `build()` computes from one term's postings and this
         generation's statistics (a term's BM25 scores: `search.query.rank.bm25`),
-        kept like the postings (the last CACHE_TERMS). Shared: not to be changed."""
-        with self._term_lock:
-            found = self._term_arrays.get(key)
-            if found is not None:
-                self._term_arrays.move_to_end(key)
-                return found
-        value = build()
-        with self._term_lock:
-            self._term_arrays[key] = value
-            while len(self._term_arrays) > CACHE_TERMS:
-                self._term_arrays.popitem(last=False)
-        return value
+        kept like the postings (the last CACHE_TERMS, CACHE_BYTES). Shared: not to be changed."""
+        found = self._term_arrays.get(key)
+        if found is not None:
+            return found
+        return self._term_arrays.put(key, build())
 
     def union(self, parts: Sequence[np.ndarray]) -> np.ndarray:
         """The document numbers in any of `parts`, ascending, once each
