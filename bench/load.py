@@ -124,7 +124,7 @@ class Server:
     """`python -m web.cli serve` in a subprocess."""
 
     def __init__(self, index: Path, workers: int, threads: int, cache_size: int,
-                 editor_concurrency: int = 1) -> None:
+                 editor_concurrency: int = 1, ready_within: float = 60.0) -> None:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("BLOGSEARCH_")}
         self.log = open(CACHE / "bench-server.log", "wb")
@@ -134,7 +134,7 @@ class Server:
              "--cache-size", str(cache_size), "--editor-concurrency", str(editor_concurrency)],
             cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + ready_within
         while True:
             if self.proc.poll() is not None:
                 sys.exit(f"server exited; see {self.log.name}")
@@ -148,7 +148,7 @@ class Server:
                 pass
             if time.monotonic() > deadline:
                 self.stop()
-                sys.exit("server did not become ready in 60 s")
+                sys.exit(f"server did not become ready in {ready_within:g} s")
             time.sleep(0.1)
 
     def stop(self) -> None:

@@ -328,7 +328,8 @@ def mixed_paths(paths: list[str]) -> list[str]:
 def http_figures(site: Path, index: Path, duration: float, soak: float) -> dict[str, float]:
     from load import Server, read_queries, run_clients, search_paths
 
-    server = Server(index, workers=2, threads=4, cache_size=0)
+    # a worker answers once it has warmed the index: at 10x on a loaded machine, minutes
+    server = Server(index, workers=2, threads=4, cache_size=0, ready_within=900)
     try:
         paths = search_paths(server.port, read_queries())
         run_clients("warm-up", server.port, paths, 16, 3.0)
