@@ -32,6 +32,7 @@ SMALL_PAGE = 100  # fewer spans than this on a page: the window search loops in 
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 _SPACES = re.compile(r"\s+")
 _TO_ESCAPE = re.compile(r"[\s&<>\"']")  # what _display changes
+_PIECE = "\x00"  # joins the pieces of a snippet: neither space nor escaped, so _display keeps it
 
 Span = tuple[int, int, Hashable]  # start, end, the term it matched
 Pieces = Sequence[tuple[Hashable, Sequence[tuple[int, int]]]]  # (term, [(start, end), ...]), ...
@@ -263,13 +264,21 @@ def _display(text: str) -> str:
 def mark_html(text: str, spans: Sequence[Span] | Matches, lo: int = 0, hi: int | None = None) -> str:
     """`text[lo:hi]` escaped, with the spans wrapped in `<mark>`."""
     hi = len(text) if hi is None else hi
-    out: list[str] = []
+    pieces: list[str] = []  # outside, marked, outside, ..., outside
     pos = lo
     for start, end in _merge(_as_matches(spans), lo, hi):
-        out.append(_display(text[pos:start]))
-        out.append("<mark>" + _display(text[start:end]) + "</mark>")
+        pieces.append(text[pos:start])
+        pieces.append(text[start:end])
         pos = end
-    out.append(_display(text[pos:hi]))
+    pieces.append(text[pos:hi])
+    joined = _PIECE.join(pieces)
+    if joined.count(_PIECE) == len(pieces) - 1:  # displayed at once, cut again where the pieces met
+        pieces = _display(joined).split(_PIECE)
+    else:
+        pieces = [_display(piece) for piece in pieces]
+    out = [pieces[0]]
+    for i in range(1, len(pieces), 2):
+        out.append("<mark>" + pieces[i] + "</mark>" + pieces[i + 1])
     return "".join(out)
 
 
