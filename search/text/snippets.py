@@ -129,8 +129,8 @@ def find_windows(texts: Sequence[Matches], weights: dict[Hashable, float], width
     is longer than `width`, every span before i ends by then, so that is
     the first j > i whose running maximum of ends passes it: one
     searchsorted over the spans of all texts, laid end to end far enough
-    apart. A window's terms are a bit mask (from the running counts of all
-    terms at once); each distinct mask is summed with fsum once, so equal
+    apart. A window's terms are a bit mask (`_window_masks`); each distinct
+    mask is summed with fsum once, so equal
     windows score exactly alike (the first wins) whatever their order. Up
     to SMALL_PAGE spans in all, a Python loop per text is quicker."""
     with_spans = [m for m in texts if len(m)]
@@ -153,10 +153,7 @@ def find_windows(texts: Sequence[Matches], weights: dict[Hashable, float], width
     keys = np.fromiter(itertools.chain.from_iterable(m.keys for m in with_spans), np.int64, n)
     j = np.maximum.accumulate(ends).searchsorted(starts + width, "right")
     np.maximum(j, np.arange(1, n + 1), out=j)
-    running = np.zeros((n + 1, terms), np.int32)
-    np.cumsum(keys[:, None] == np.arange(terms), axis=0, out=running[1:])
-    present = running[j] > running[:n]
-    masks = present.astype(np.int64) @ (np.int64(1) << np.arange(terms, dtype=np.int64))
+    masks = _window_masks(np.int64(1) << keys, j)
     distinct, slot = np.unique(masks, return_inverse=True)
     sums = np.array([math.fsum([term_weights[k] for k in range(terms) if m >> k & 1])
                      for m in distinct.tolist()])
@@ -166,6 +163,23 @@ def find_windows(texts: Sequence[Matches], weights: dict[Hashable, float], width
     for m, count in zip(with_spans, counts):
         m.wins = Windows(scores[base : base + count], reach[base : base + count], term_weights)
         base += count
+
+
+def _window_masks(bits: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """The OR of bits[i : reach[i]] for each i (reach[i] > i): a sparse table
+    (`table[L][i]`: the OR of 2**L bits from i) answers each window with
+    two overlapping powers of two, in a few passes whatever the number of terms."""
+    n = len(bits)
+    lengths = reach - np.arange(n)
+    table = [bits]
+    for level in range(1, int(lengths.max()).bit_length()):
+        half = 1 << (level - 1)
+        wider = table[-1].copy()
+        wider[:-half] |= table[-1][half:]
+        table.append(wider)
+    level = np.frexp(lengths)[1] - 1  # floor(log2(length))
+    stacked = np.stack(table).reshape(-1)
+    return stacked[level * n + np.arange(n)] | stacked[level * n + reach - (1 << level)]
 
 
 def _windows_by_loop(matches: Matches, term_weights: list[float], width: int) -> Windows:
