@@ -8,7 +8,7 @@ import re
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from search.text.snippets import (SMALL_PAGE, WINDOW_CHARS, Matches, _display, best_between, best_window,
+from search.text.snippets import (WINDOW_CHARS, Matches, _display, best_between, best_window,
                                   choose_window, find_windows, make_snippet, mark_html, matches_of)
 
 FILLER = "これは本文とは関係のない前置きの文章です。" * 30  # 660 characters
