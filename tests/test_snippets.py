@@ -212,3 +212,15 @@ def test_marking_a_snippet_at_once_is_marking_it_piece_by_piece(seed: int) -> No
     lo = rng.randrange(0, len(text) + 1)
     hi = rng.randrange(lo, len(text) + 1)
     assert mark_html(text, spans, lo, hi) == _mark_piece_by_piece(text, spans, lo, hi)
+
+
+def test_a_page_with_more_terms_than_a_bit_mask_holds_is_searched_by_the_loop() -> None:
+    rng = random.Random(3)
+    words = [f"語{i}" for i in range(70)]
+    weights = {w: rng.choice([0.3, 1.7, 2.2]) for w in words}
+    posts = [_random_spans(rng, 120, 2_000, words) for _ in range(3)]
+    page = matches_of([[(key, [(a, b)]) for a, b, key in spans] for spans in posts])
+    assert len(page[0].names) > 62
+    find_windows(page, weights, WINDOW_CHARS)
+    for spans, matches in zip(posts, page):
+        assert matches.starts[best_between(matches, 0, len(matches))] == _best_window_by_sets(spans, weights, WINDOW_CHARS)
