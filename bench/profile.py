@@ -35,13 +35,14 @@ from load import Server, ensure_index, read_queries, run_clients, search_paths  
 # innermost frame that matches one of these decides a sample's part
 PARTS = [
     ("snippets: best window, marking", r"\((search/text/snippets\.py)"),
-    ("snippets: match positions (char_spans)", r"^(Snapshot\.char_spans|_spans) "),
+    ("snippets: match positions (char_spans)", r"^(Snapshot\.char_spans|_pieces) "),
     ("stored fields (title, body, ... of each hit)", r"stored_fields \("),
     ("facet counts", r"^(facets|Snapshot\.facet_counts)"),
     ("filters: tags, category, dates (_allowed)", r"^Searcher\._allowed "),
     ("ranking: postings, BM25F (score_plan)", r"^score_plan "),
     ("query analysis (plan: MeCab, readings)", r"^Searcher\.plan "),
-    ("filters, sorting, hits (rest of Searcher.search)", r"^Searcher\.search "),
+    ("hits: sections, links (rest of make_hits)", r"\((search/query/hits\.py)"),
+    ("filters, sorting (rest of Searcher.search)", r"^Searcher\.search "),
     ("generation check (index_version)", r"^(Searcher\.is_current|index_version) "),
     ("result cache, search lock (SharedSearcher)", r"\(web/searching\.py"),
     ("JSON encoding", r"^(jsonify|dumps|JSONEncoder|DefaultJSONProvider)"),

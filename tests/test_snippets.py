@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import re
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from search.text.snippets import best_window, choose_window, make_snippet, mark_html
+from search.text.snippets import (WINDOW_CHARS, Matches, _display, best_between, best_window,
+                                  choose_window, find_windows, make_snippet, mark_html, matches_of)
 
 FILLER = "これは本文とは関係のない前置きの文章です。" * 30  # 660 characters
 
@@ -106,3 +109,118 @@ def test_the_sliding_window_finds_the_window_the_set_per_window_search_finds(raw
     spans = [(start, start + length, key) for start, length, key in raw]
     weights = {"曲": 0.5, "拍": 4.0, "子": 4.0, "変": 1.0, "更": 2.0}  # exact sums in any order
     assert best_window(spans, weights, width) == _best_window_by_sets(spans, weights, width)
+
+
+def _spans_in(spans, lo, hi):
+    """A section's own spans: those starting in [lo, hi), with offsets from lo."""
+    return [(a - lo, b - lo, key) for a, b, key in spans if lo <= a < hi]
+
+
+def _random_spans(rng, count, length=3_000, words="曲拍子変更連符", longest=5):
+    spans = []
+    for _ in range(count):
+        start = rng.randrange(0, length)
+        spans.append((start, start + rng.randrange(1, longest + 1), rng.choice(words)))
+    return spans
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_pages_windows_are_each_posts_own(seed: int) -> None:
+    # the windows of a result page are searched at once (NumPy over every
+    # post's spans from SMALL_PAGE of them, a loop below): each post's best
+    # window is the one the set-per-window search finds in its spans alone
+    rng = random.Random(seed)
+    weights = {"曲": 0.5, "拍": 4.0, "子": 4.0, "変": 1.0, "更": 2.0, "連符": 2.7}
+    longest = 150 if seed % 7 == 0 else 5  # a span longer than the window: the loop
+    posts = [_random_spans(rng, rng.choice([0, 1, 5, 40, 300]), rng.choice([200, 3_000]),
+                           rng.choice(["曲拍子変更", "曲拍子変更連符"]) if seed % 3 else "曲", longest)
+             for _ in range(rng.randrange(1, 11))]
+    width = rng.choice([20, 120])
+    page = matches_of([[(key, [(a, b)]) for a, b, key in spans] for spans in posts])
+    find_windows(page, weights, width)
+    for spans, matches in zip(posts, page):
+        if spans:
+            assert matches.starts[best_between(matches, 0, len(matches))] == _best_window_by_sets(spans, weights, width)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_sections_window_is_the_one_its_own_spans_give(seed: int) -> None:
+    # a long post's section snippet takes its window from the post's windows,
+    # scoring again only those that reach past the section's end
+    rng = random.Random(seed)
+    weights = {"曲": 0.5, "拍": 4.0, "子": 4.0, "変": 1.0, "更": 2.0}
+    spans = _random_spans(rng, rng.choice([30, 150, 600]), longest=150 if seed % 7 == 0 else 5)
+    bounds = sorted({0, 3_010, *(rng.randrange(1, 3_000) for _ in range(rng.randrange(1, 12)))})
+    width = rng.choice([20, 120])
+    matches = Matches.of(spans)
+    find_windows([matches], weights, width)
+    for lo, hi in zip(bounds, bounds[1:]):
+        own = _spans_in(spans, lo, hi)
+        a, b = matches.span_range(lo, hi)
+        assert b - a == len(own)
+        if own:
+            assert matches.starts[best_between(matches, a, b)] - lo == _best_window_by_sets(own, weights, width)
+
+
+def test_section_snippets_of_a_long_japanese_post_are_those_of_their_own_text() -> None:
+    sections = ["ファイアウォールの設定です。ufw でポートを開けます。" * 40,
+                "journalctl でログを確認します。エラーのログは優先度で絞り込みます。" * 30,
+                "ログは logrotate で一週間保存します。古いログは圧縮されます。" * 30]
+    text = "".join(sections)
+    words = ["ログ", "確認", "保存", "ポート"]
+    weights = {"ログ": 1.2, "確認": 2.5, "保存": 2.5, "ポート": 3.1}
+    spans = [s for word in words for s in spans_of(text, word)]
+    [matches] = matches_of([[(word, [(a, b) for a, b, _ in spans_of(text, word)]) for word in words]])
+    find_windows([matches], weights, WINDOW_CHARS)
+    lo = 0
+    for section in sections:
+        hi = lo + len(section)
+        a, b = matches.span_range(lo, hi)
+        first = matches.starts[best_between(matches, a, b)] - lo
+        snippet = make_snippet(section, matches.part(lo, hi), weights, first)
+        assert snippet == make_snippet(section, _spans_in(spans, lo, hi), weights)
+        assert "<mark>" in snippet
+        lo = hi
+    # and the post's own snippet, from the page's windows
+    first = matches.starts[best_between(matches, 0, len(matches))]
+    assert make_snippet(text, matches, weights, first) == make_snippet(text, spans, weights)
+
+
+def _mark_piece_by_piece(text, spans, lo, hi):
+    merged = []
+    for start, end, _ in sorted(spans):
+        if start < lo or end > hi:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    out, pos = [], lo
+    for start, end in merged:
+        out.append(_display(text[pos:start]) + "<mark>" + _display(text[start:end]) + "</mark>")
+        pos = end
+    return "".join(out) + _display(text[pos:hi])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_marking_a_snippet_at_once_is_marking_it_piece_by_piece(seed: int) -> None:
+    rng = random.Random(seed)
+    alphabet = ["ロ", "グ", "の", "確", "認", " ", "\n", "\t", "&", "<", ">", '"', "'", "A"] + (["\x00"] if seed % 4 == 0 else [])
+    text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 200)))
+    spans = [(a, a + rng.randrange(1, 6), rng.choice("ab")) for a in
+             (rng.randrange(0, max(1, len(text))) for _ in range(rng.randrange(0, 12)))]
+    lo = rng.randrange(0, len(text) + 1)
+    hi = rng.randrange(lo, len(text) + 1)
+    assert mark_html(text, spans, lo, hi) == _mark_piece_by_piece(text, spans, lo, hi)
+
+
+def test_a_page_with_more_terms_than_a_bit_mask_holds_is_searched_by_the_loop() -> None:
+    rng = random.Random(3)
+    words = [f"語{i}" for i in range(70)]
+    weights = {w: rng.choice([0.3, 1.7, 2.2]) for w in words}
+    posts = [_random_spans(rng, 120, 2_000, words) for _ in range(3)]
+    page = matches_of([[(key, [(a, b)]) for a, b, key in spans] for spans in posts])
+    assert len(page[0].names) > 62
+    find_windows(page, weights, WINDOW_CHARS)
+    for spans, matches in zip(posts, page):
+        assert matches.starts[best_between(matches, 0, len(matches))] == _best_window_by_sets(spans, weights, WINDOW_CHARS)

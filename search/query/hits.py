@@ -21,7 +21,8 @@ from search.query.plan import QueryPlan
 from search.query.rank import ONE_CHAR_SHARE, idf, in_sequence, is_strong, one_char_compounds
 from search.query.snapshot import Snapshot
 from search.index.schema import StoredPost
-from search.text.snippets import Span, choose_window, make_snippet, mark_html, render
+from search.text.snippets import (WINDOW_CHARS, Matches, best_between, choose_window, find_windows, make_snippet,
+                                  mark_html, matches_of, render)
 
 FACET_FIELDS = ("tags", "categories")
 MAX_FACET_VALUES = 30
@@ -89,8 +90,8 @@ def facets(snapshot: Snapshot, mask: np.ndarray, limit: int | None = MAX_FACET_V
 def make_hits(snapshot: Snapshot, docnums: list[int], scores: np.ndarray,
               plan: QueryPlan) -> list[Hit]:
     """The hits for `docnums` (in that order), the plan's words marked."""
-    title_spans = _spans(snapshot, "title", docnums, plan)
-    body_spans = _spans(snapshot, "body", docnums, plan)
+    title_spans = _pieces(snapshot, "title", docnums, plan)
+    body_spans = _pieces(snapshot, "body", docnums, plan)
     # the snippet shows the passage with the query's informative words, not
     # one where only a one-character word of it occurs
     weights = {t.text: idf(snapshot, "body", t.text) * t.weight * (1.0 if is_strong(t.text) else ONE_CHAR_SHARE)
@@ -100,31 +101,36 @@ def make_hits(snapshot: Snapshot, docnums: list[int], scores: np.ndarray,
         weights[phrase.text] = sum(idf(snapshot, "body", text) for text in phrase.terms)
         for spans in (title_spans, body_spans):
             for d in docnums:
-                spans[d].extend(_together(spans[d], phrase.terms, phrase.text))
+                spans[d].append((phrase.text, _together(spans[d], phrase.terms)))
+    titles = matches_of([title_spans[d] for d in docnums])
+    bodies = matches_of([body_spans[d] for d in docnums])
+    # the windows of best matches of the whole page, searched once for the snippets and sections
+    find_windows(bodies, weights, WINDOW_CHARS)
     hits = []
-    for d in docnums:
+    for d, title, matches in zip(docnums, titles, bodies):
         post = snapshot.stored(d)
-        window = choose_window(post.body, body_spans[d], weights)
-        section, sections = _sections(post, body_spans[d], weights, window.focus)
+        first = matches.starts[best_between(matches, 0, len(matches))] if len(matches) else None
+        window = choose_window(post.body, matches, weights, first)
+        section, sections = _sections(post, matches, weights, window.focus)
         hits.append(Hit(
             slug=post.slug,
             url=post.url,
             title=post.title,
-            title_html=mark_html(post.title, title_spans[d]),
+            title_html=mark_html(post.title, title),
             date=post.date,
             tags=list(post.tags),  # the stored post is shared (Snapshot.stored)
             categories=list(post.categories),
             author=post.author,
             excerpt=post.excerpt,
             score=round(float(scores[d]), 4),
-            snippet_html=render(post.body, body_spans[d], window),
+            snippet_html=render(post.body, matches, window),
             section=section,
             sections=sections,
         ))
     return hits
 
 
-def _sections(post: StoredPost, spans: list[Span], weights: dict[str, float], focus: int | None
+def _sections(post: StoredPost, matches: Matches, weights: dict[str, float], focus: int | None
               ) -> tuple[dict[str, str] | None, list[dict[str, str]]]:
     """The section of the snippet's best match (at offset `focus`), and a
     long post's best sections."""
@@ -135,29 +141,36 @@ def _sections(post: StoredPost, spans: list[Span], weights: dict[str, float], fo
     section = _link(post, at) if at >= 0 else None
     if len(post.body) < LONG_POST_CHARS:
         return section, []
-    ordered = sorted(spans)
-    span_starts = [s[0] for s in ordered]
-    scored = []
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(post.body)
-        mine = ordered[bisect.bisect_left(span_starts, start) : bisect.bisect_left(span_starts, end)]
-        if mine:
-            score = sum(weights.get(key, 1.0) for key in {key for _, _, key in mine})
-            scored.append((-score, i, start, end, mine))
+    bounds = starts + [len(post.body)]
+    scored = [(-score, i) for i, score in _section_scores(matches, bounds, weights)]
     if len(scored) < 2:
         return section, []
     sections = []
-    for _, i, start, end, mine in sorted(scored)[:MAX_SUB_RESULTS]:
-        shifted = [(a - start, b - start, key) for a, b, key in mine]
-        sections.append({**_link(post, i),
-                         "snippet_html": make_snippet(post.body[start:end], shifted, weights)})
+    for _, i in sorted(scored)[:MAX_SUB_RESULTS]:
+        start, end = bounds[i], bounds[i + 1]
+        a, b = matches.span_range(start, end)
+        first = matches.starts[best_between(matches, a, b)] - start
+        sections.append({**_link(post, i), "snippet_html": make_snippet(
+            post.body[start:end], matches.part(start, end), weights, first)})
     return section, sections
 
 
-def _together(spans: list[Span], words: tuple[str, ...], key: str) -> list[Span]:
+def _section_scores(matches: Matches, bounds: list[int], weights: dict[str, float]
+                    ) -> list[tuple[int, float]]:
+    """(i, score) of each section [bounds[i], bounds[i + 1]) where a match
+    starts: the weights of its distinct terms."""
+    names, keys = matches.names, matches.keys
+    edges = [bisect.bisect_left(matches.starts, bound) for bound in bounds]
+    # summed in the order of the set of them, as the terms come in the text
+    return [(i, sum(weights.get(key, 1.0) for key in {names[k] for k in keys[a:b]}))
+            for i, (a, b) in enumerate(zip(edges, edges[1:])) if a < b]
+
+
+def _together(pieces: list[tuple[str, list[tuple[int, int]]]], words: tuple[str, ...]
+              ) -> list[tuple[int, int]]:
     """Spans of `words` written one right after the other, as one span."""
-    lists = [[(a, b) for a, b, k in spans if k == word] for word in words]
-    return [(start, end, key) for start, end in in_sequence(lists, (0,) * (len(words) - 1))]
+    lists = [[pair for key, pairs in pieces if key == word for pair in pairs] for word in words]
+    return in_sequence(lists, (0,) * (len(words) - 1))
 
 
 def _link(post: StoredPost, i: int) -> dict[str, str]:
@@ -171,11 +184,12 @@ def _quoted(anchor: str) -> str:
     return quote(anchor)
 
 
-def _spans(snapshot: Snapshot, fieldname: str, docnums: list[int], plan: QueryPlan
-           ) -> dict[int, list[tuple[int, int, str]]]:
-    """Character spans of the plan's terms in a stored field, per document."""
-    spans: dict[int, list[tuple[int, int, str]]] = {d: [] for d in docnums}
+def _pieces(snapshot: Snapshot, fieldname: str, docnums: list[int], plan: QueryPlan
+            ) -> dict[int, list[tuple[str, list[tuple[int, int]]]]]:
+    """Character spans of the plan's terms in a stored field, per document:
+    (term, [(start, end), ...]) in the plan's order, as `Matches.of_pieces` takes them."""
+    pieces: dict[int, list[tuple[str, list[tuple[int, int]]]]] = {d: [] for d in docnums}
     for term in plan.all_terms:
         for d, chars in snapshot.char_spans(fieldname, term.text, docnums).items():
-            spans[d].extend((a, b, term.text) for a, b in chars)
-    return spans
+            pieces[d].append((term.text, chars))
+    return pieces

@@ -28,6 +28,7 @@ T = TypeVar("T")
 
 CACHE_TERMS = 20_000  # (field, term) postings lists of this generation kept
 CACHE_BYTES = 128 * 2**20  # ... and the bytes of their arrays; the same for per-term scores (search.query.lru)
+FEW_DOCS = 64  # `char_spans` of up to this many documents groups them in Python
 UNION_BY_SORT = 32  # `union` sorts parts of fewer than 1/32 of the documents, marks longer ones
 
 Postings = tuple[np.ndarray, np.ndarray]  # docnums (int32), term frequencies (float32)
@@ -179,15 +180,24 @@ class Snapshot:
         if not len(docs) or not len(candidates):
             return {}
         # a few hits looked up in a sorted posting list: np.isin would sort the whole list
-        at = np.minimum(np.searchsorted(docs, candidates), len(docs) - 1)
-        candidates = candidates[docs[at] == candidates]
-        # each segment's share of them: a slice (a phrase may check thousands of posts)
-        bounds = np.searchsorted(candidates, self._offsets + [self.doc_count_all])
+        at = np.minimum(docs.searchsorted(candidates), len(docs) - 1)
+        if len(candidates) <= FEW_DOCS:  # a result page: each document's segment by bisection
+            per_segment: dict[int, list[int]] = {}
+            for d, found_d in zip(candidates.tolist(), docs[at].tolist()):
+                if found_d == d:
+                    per_segment.setdefault(bisect.bisect_right(self._offsets, d) - 1, []).append(d)
+            wanted = [(i, [d - self._offsets[i] for d in mine]) for i, mine in per_segment.items()]
+        else:
+            candidates = candidates[docs[at] == candidates]
+            # each segment's share of them: a slice (a phrase may check thousands of posts)
+            bounds = np.searchsorted(candidates, self._offsets + [self.doc_count_all])
+            wanted = [(i, (candidates[bounds[i] : bounds[i + 1]] - self._offsets[i]).tolist())
+                      for i in range(len(self._leaves))]
         found: dict[int, list[tuple[int, int]]] = {}
-        for i, ((leaf, offset), segid) in enumerate(zip(self._leaves, self.segment_ids)):
-            mine = (candidates[bounds[i] : bounds[i + 1]] - offset).tolist()
+        for i, mine in wanted:
             if not mine:
                 continue
+            (leaf, offset), segid = self._leaves[i], self.segment_ids[i]
             spans = self.tables.spans(segid, fieldname, text, mine,
                                       lambda wanted, leaf=leaf: _read_spans(leaf, fieldname, text, wanted))
             for d, found_spans in spans.items():
