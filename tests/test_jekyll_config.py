@@ -250,4 +250,4 @@ _GLOB_PARTS = st.sampled_from(["_posts", "drafts", "*", "?", "**", "[ab]", "[!a]
        st.lists(_GLOB_PARTS, min_size=1, max_size=5).map("".join), st.booleans())
 def test_exclude_patterns_match_as_fnmatch_one_by_one(patterns, entry, is_dir) -> None:
     # the walk matches every file against all patterns with one compiled regex
-    assert layout._globbed(tuple(patterns), entry, is_dir) == _globbed_one_by_one(patterns, entry, is_dir)
+    assert layout._globs(tuple(patterns)).match(entry, is_dir) == _globbed_one_by_one(patterns, entry, is_dir)

@@ -63,7 +63,7 @@ class FileStats:
             return None
         key = _key(path)
         if key is None or key[0] != entry[0] or key[1] != entry[1] or key[2] != entry[2]:
-            return None  # (one by one: comparing lists was a tenth of walking 28,610 posts)
+            return None  # (field by field: no lists made for each of a big blog's files)
         self.trusted.add(relpath)
         return entry[3]
 

@@ -82,11 +82,6 @@ def _globs(patterns: tuple[str, ...]) -> _Globs:
     return _Globs(patterns)
 
 
-def _globbed(patterns: tuple[str, ...], entry: str, is_dir: bool) -> bool:
-    """Whether `entry` matches one of `patterns` (EntryFilter#glob_include?)."""
-    return _globs(tuple(patterns)).match(entry, is_dir)
-
-
 def site_post_paths(root: Path, collections_dir: str, keep: EntryFilter) -> Iterator[str]:
     """The post files of the site in `root`, in a stable order, as strings
     (`os.path.join` of the walk): an update that only looks at most files'

@@ -9,8 +9,9 @@ as Whoosh's `ListMatcher`, read through the public API. In a segment with
 deleted posts (an updated index) Whoosh wraps the leaf matcher in a
 `FilterMatcher`; its blocks are read the same way and the deleted documents
 dropped with NumPy (one call per posting through the filter took 1.25-1.4×
-as long, in a 2,734-post segment of ten times ja-docs after an update). The type decides the path, so a Whoosh that renamed the members
-fails loudly instead of silently taking the slow path.
+as long, in a 2,734-post segment of ten times ja-docs after an update).
+The type decides the path, so a Whoosh that renamed the members fails
+loudly instead of silently taking the slow path.
 """
 
 from __future__ import annotations
