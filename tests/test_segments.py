@@ -114,3 +114,24 @@ def test_postings_are_bounded() -> None:
     assert tables.reads["seg"] == 4
     tables.postings("seg", "body", "ペンギン", lambda: empty)  # the oldest went
     assert tables.reads["seg"] == 5
+
+
+def test_spans_are_bounded_by_their_number() -> None:
+    """A common word's spans in long posts: the kept spans never pass the bound."""
+    tables = SegmentTables(max_span_pairs=1000)
+
+    def read(docnums: list[int]) -> dict[int, list[tuple[int, int]]]:
+        return {d: [(i * 10, i * 10 + 2) for i in range(300)] for d in docnums}  # 300 matches of 東京 each
+
+    assert tables.spans("seg", "body", "東京", [1, 2, 3], read)[3][:1] == [(0, 2)]
+    assert tables._span_pairs == 900 and tables.reads["seg"] == 1
+    tables.spans("seg", "body", "東京", [1, 2, 3], read)  # kept
+    assert tables.reads["seg"] == 1
+    tables.spans("seg", "body", "東京", [4], read)  # 1,200 > 1,000: the old ones go
+    assert tables._span_pairs == 300 and len(tables._spans) == 1
+    tables.spans("seg", "body", "東京", [1], read)
+    assert tables.reads["seg"] == 3 and tables._span_pairs == 600
+    many = tables.spans("seg", "body", "大阪", [5, 6, 7, 8], read)  # 1,200 alone: given back, not kept
+    assert len(many) == 4 and tables._span_pairs == 0 and not tables._spans
+    tables.keep(["other"])
+    assert tables._span_pairs == 0

@@ -15,7 +15,7 @@ process (`search.query.searcher.Searcher.successor` and `refresh`). It holds onl
 the segments of the generations still open (`keep`), at most
 `MAX_POSTINGS` postings lists taking `MAX_POSTINGS_BYTES` and `MAX_STORED`
 stored posts (least recently used first out) and `MAX_SPANS` span lists
-(all dropped when full, as before).
+holding `MAX_SPAN_PAIRS` spans (all dropped when full, as before).
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ T = TypeVar("T")
 MAX_POSTINGS = 40_000  # (segment, field, term) postings lists kept
 MAX_POSTINGS_BYTES = 128 * 2**20  # ... and the bytes of their arrays (search.query.lru)
 MAX_SPANS = 50_000  # (segment, field, term, docnum) character spans kept, for snippets
+# ... and the spans in them: a common word's spans in a long post are
+# hundreds of (start, end) tuples, about 70 bytes each
+MAX_SPAN_PAIRS = 1_000_000
 # stored posts kept (least recently used first out): a hit's title, body and
 # sections are one zlib-compressed pickle per post, and the same posts come
 # back in the hits of many searches (about 10 KB each in memory)
@@ -53,12 +56,14 @@ class SegmentTables:
     built may be built twice by two threads, never seen half-built."""
 
     def __init__(self, max_postings: int = MAX_POSTINGS, max_stored: int = MAX_STORED,
-                 max_postings_bytes: int = MAX_POSTINGS_BYTES) -> None:
+                 max_postings_bytes: int = MAX_POSTINGS_BYTES, max_span_pairs: int = MAX_SPAN_PAIRS) -> None:
         self.max_stored = max_stored
+        self.max_span_pairs = max_span_pairs
         self._lock = threading.Lock()
         self._tables: dict[tuple[str, Hashable], Any] = {}
         self._postings: LRU[tuple[str, str, str], LocalPostings] = LRU(max_postings, max_postings_bytes)
         self._spans: dict[tuple[str, str, str, int], list[tuple[int, int]]] = {}
+        self._span_pairs = 0  # the spans in `_spans`
         self._stored: OrderedDict[tuple[str, int], Any] = OrderedDict()
         # tables and postings read from each segment (for tests and benchmarks)
         self.reads: Counter[str] = Counter()
@@ -118,10 +123,15 @@ class SegmentTables:
             fresh = read(sorted(wanted))
             with self._lock:
                 self.reads[segid] += 1
-                if len(self._spans) + len(fresh) > MAX_SPANS:
+                pairs = sum(map(len, fresh.values()))
+                if len(self._spans) + len(fresh) > MAX_SPANS or self._span_pairs + pairs > self.max_span_pairs:
                     self._spans.clear()
-                for d, spans in fresh.items():
-                    self._spans[segid, fieldname, text, d] = spans
+                    self._span_pairs = 0
+                if pairs <= self.max_span_pairs:
+                    for d, spans in fresh.items():
+                        before = self._spans.get((segid, fieldname, text, d))  # another thread's read
+                        self._spans[segid, fieldname, text, d] = spans
+                        self._span_pairs += len(spans) - (len(before) if before is not None else 0)
             found.update(fresh)
         return found
 
@@ -132,6 +142,7 @@ class SegmentTables:
             self._tables = {k: v for k, v in self._tables.items() if k[0] in wanted}
             self._postings.drop(lambda key: key[0] not in wanted)
             self._spans = {k: v for k, v in self._spans.items() if k[0] in wanted}
+            self._span_pairs = sum(map(len, self._spans.values()))
             for key in [k for k in self._stored if k[0] not in wanted]:
                 del self._stored[key]
 
