@@ -37,9 +37,9 @@ def nbytes(value: Any) -> int:  # noqa: ANN401 (any value kept)
 class LRU(Generic[K, V]):
     """Thread-safe; `get` marks an entry used."""
 
-    def __init__(self, max_items: int, max_bytes: int) -> None:
+    def __init__(self, max_items: int, max_bytes: int | None = None) -> None:
         self.max_items = max_items
-        self.max_bytes = max_bytes
+        self.max_bytes: float = max_bytes if max_bytes is not None else float("inf")  # None: entries only
         self.nbytes = 0
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._lock = threading.Lock()

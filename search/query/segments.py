@@ -21,7 +21,7 @@ holding `MAX_SPAN_PAIRS` spans (all dropped when full, as before).
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from typing import Any, Callable, Hashable, Iterable, TypeVar
 
 import numpy as np
@@ -57,14 +57,13 @@ class SegmentTables:
 
     def __init__(self, max_postings: int = MAX_POSTINGS, max_stored: int = MAX_STORED,
                  max_postings_bytes: int = MAX_POSTINGS_BYTES, max_span_pairs: int = MAX_SPAN_PAIRS) -> None:
-        self.max_stored = max_stored
         self.max_span_pairs = max_span_pairs
         self._lock = threading.Lock()
         self._tables: dict[tuple[str, Hashable], Any] = {}
         self._postings: LRU[tuple[str, str, str], LocalPostings] = LRU(max_postings, max_postings_bytes)
         self._spans: dict[tuple[str, str, str, int], list[tuple[int, int]]] = {}
         self._span_pairs = 0  # the spans in `_spans`
-        self._stored: OrderedDict[tuple[str, int], Any] = OrderedDict()
+        self._stored: LRU[tuple[str, int], Any] = LRU(max_stored)
         # tables and postings read from each segment (for tests and benchmarks)
         self.reads: Counter[str] = Counter()
 
@@ -93,17 +92,10 @@ class SegmentTables:
     def stored(self, segid: str, docnum: int, read: Callable[[], T]) -> T:
         """The stored post `docnum` of segment `segid` (`read()` when not kept)."""
         key = (segid, docnum)
-        with self._lock:
-            found = self._stored.get(key)
-            if found is not None:
-                self._stored.move_to_end(key)
-                return found
-        value = read()
-        with self._lock:
-            self._stored[key] = value
-            while len(self._stored) > self.max_stored:
-                self._stored.popitem(last=False)
-        return value
+        found = self._stored.get(key)
+        if found is not None:
+            return found
+        return self._stored.put(key, read())
 
     def spans(self, segid: str, fieldname: str, text: str, docnums: list[int],
               read: Callable[[list[int]], dict[int, list[tuple[int, int]]]]
@@ -143,8 +135,7 @@ class SegmentTables:
             self._postings.drop(lambda key: key[0] not in wanted)
             self._spans = {k: v for k, v in self._spans.items() if k[0] in wanted}
             self._span_pairs = sum(map(len, self._spans.values()))
-            for key in [k for k in self._stored if k[0] not in wanted]:
-                del self._stored[key]
+            self._stored.drop(lambda key: key[0] not in wanted)
 
     def segments(self) -> set[str]:
         with self._lock:
