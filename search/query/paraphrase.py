@@ -110,4 +110,3 @@ def has_synonyms(word: str, pos: str) -> bool:
 def _is_sa_noun(term: str) -> bool:
     words = analyze(term)
     return len(words) == 1 and "サ変可能" in words[0].pos
-
