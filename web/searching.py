@@ -38,6 +38,7 @@ from typing import Any, Callable, Hashable, TypeVar
 
 from search import Searcher
 from search.editorial.warm import warm_editor
+from web import memory
 from web.errors import ApiError
 
 T = TypeVar("T")
@@ -135,6 +136,8 @@ class SharedSearcher:
                 raise
             self._searcher, self._pid = searcher, os.getpid()
             self._changed()
+            memory.release()  # what the warm-up built and dropped
+            memory.start()
         elif not self._searcher.is_current():
             self._follow(self._searcher)
         return self._searcher
@@ -177,6 +180,7 @@ class SharedSearcher:
             _close(current)
         _close(replaced)
         successor.tables.keep(successor.snapshot.segment_ids + self._editor_segments())
+        memory.release()  # the old version's tables and the warm-up's leftovers
 
     @staticmethod
     def _open_pair(current: Searcher, want_editor: bool = True) -> tuple[Searcher, Searcher | None]:
