@@ -381,6 +381,24 @@ def test_tokenizer_is_thread_safe():
     assert parallel == serial * 4
 
 
+def test_threads_share_one_mapping_of_the_dictionary():
+    """One tagger per process: four threads analysing map MeCab's
+    dictionary once, not once each (a server worker's resident size counted
+    the same 260 MB once per thread). In a fresh interpreter, so that no
+    other test's tagger is counted."""
+    script = (
+        "import threading\n"
+        "from search.text.morph import analyze\n"
+        "threads = [threading.Thread(target=analyze, args=('サーバーの設定を変更する',)) for _ in range(4)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "analyze('権限を確認した')\n"
+        "maps = open('/proc/self/maps').read().splitlines()\n"
+        "print(len({line.split()[0] for line in maps if line.endswith('/sys.dic')}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["1"]
+
+
 # --- long input --------------------------------------------------------------
 
 
