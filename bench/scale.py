@@ -26,7 +26,8 @@ For each scale, in one run (each figure is printed with its growth factor
   5,000-character drafts, `duplicates` for 20 posts and blog-wide;
 * over HTTP, the real server (2 workers × 4 threads, result cache off)
   under bench/load.py's search mix for `--duration` s: searches/s, p50,
-  p99; worker RSS after that warm-up and after `--soak` s of mixed traffic
+  p99; worker RSS (VmRSS, and RssAnon: without the mapped dictionaries all
+  processes share) after that warm-up and after `--soak` s of mixed traffic
   (searches, suggest, posts, related, duplicates); the first requests after
   a commit (p99 and max of the 5 s after an ordinary commit, against the
   steady p99 of the 5 s before);
@@ -310,6 +311,21 @@ def worker_rss_mb(master: int) -> float:
     return max((tree_rss(int(c)) for c in children), default=0) / 2**20
 
 
+def worker_anon_mb(master: int) -> float:
+    """The largest RssAnon of gunicorn's workers, MB: a worker's own memory,
+    without the mapped files (MeCab's and Sudachi's dictionaries, the
+    libraries) that VmRSS counts and every process shares."""
+    largest = 0
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        try:
+            for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                if line.startswith("RssAnon:"):
+                    largest = max(largest, int(line.split()[1]))
+        except OSError:
+            continue
+    return largest / 1024
+
+
 def mixed_paths(paths: list[str]) -> list[str]:
     """Searches with suggest, post, related and duplicates requests among them."""
     from urllib.parse import quote
@@ -336,11 +352,12 @@ def http_figures(site: Path, index: Path, duration: float, soak: float) -> dict[
         searches = run_clients("search", server.port, paths, 16, duration)[0]
         figures = {"http_searches_per_s": searches.rate, "http_p50_ms": searches.percentile(0.5),
                    "http_p99_ms": searches.percentile(0.99), "worker_rss_warm_mb": worker_rss_mb(server.proc.pid),
-                   "http_errors": searches.errors}
+                   "worker_anon_warm_mb": worker_anon_mb(server.proc.pid), "http_errors": searches.errors}
         if soak:
             mixed = run_clients("mixed", server.port, mixed_paths(paths), 16, soak)[0]
             busy = mixed.failures.get("HTTP 503", 0)  # duplicates: the editor's bound, by design
-            figures |= {"worker_rss_soak_mb": worker_rss_mb(server.proc.pid), "soak_s": soak,
+            figures |= {"worker_rss_soak_mb": worker_rss_mb(server.proc.pid),
+                        "worker_anon_soak_mb": worker_anon_mb(server.proc.pid), "soak_s": soak,
                         "soak_requests": len(mixed.latencies), "soak_busy_503": busy,
                         "soak_errors": mixed.errors - busy}
         figures |= after_commit(site, index, server.port, paths)
@@ -422,6 +439,8 @@ FIGURES = {
     "http_p99_ms": ("HTTP p99 ms", True),
     "worker_rss_warm_mb": ("worker RSS after warm-up, MB", True),
     "worker_rss_soak_mb": ("worker RSS after the mixed soak, MB", True),
+    "worker_anon_warm_mb": ("worker RssAnon after warm-up, MB", True),
+    "worker_anon_soak_mb": ("worker RssAnon after the mixed soak, MB", True),
     "steady_p99_ms": ("HTTP p99 ms, 5 s before a commit", True),
     "after_commit_p99_ms": ("HTTP p99 ms, 5 s after a commit", True),
     "after_commit_max_ms": ("HTTP max ms, 5 s after a commit", True),
