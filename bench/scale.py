@@ -20,7 +20,8 @@ For each scale, in one run (each figure is printed with its growth factor
   seconds of the whole process tree, peak RSS of the tree (sampled every
   0.1 s), index size;
 * incremental runs: after changing one post, after adding 100 posts;
-* in-process, on a warmed `Searcher`: the open-and-warm time, query
+* in-process, on a warmed `Searcher`: the open-and-warm time (and the
+  editor tables' warm-up a server does too, before `related`), query
   p50/p95/p99 with snippets (bench/relevance_queries.tsv, 3 passes),
   suggest p95 (prefixes of the queries), `related` for 20 posts and for
   5,000-character drafts, `duplicates` for 20 posts and blog-wide;
@@ -290,12 +291,16 @@ def drafts(count: int = 5, chars: int = 5000) -> list[tuple[str, str]]:
 def in_process_figures(index: Path, blog_duplicates: bool) -> dict[str, float]:
     from load import read_queries
     from search import Searcher, blog_duplicates as blog_dups, duplicates_in_post, related_posts, related_to_draft
+    from search.editorial.warm import warm_editor
 
     queries = read_queries()
     started = time.perf_counter()
     searcher = Searcher(index)
     searcher.warm()
     figures = {"open_warm_s": time.perf_counter() - started}
+    started = time.perf_counter()
+    warm_editor(searcher)  # as a server warms its editor lane: the first related post pays no table
+    figures["editor_warm_s"] = time.perf_counter() - started
     try:
         latencies = [timed(lambda: searcher.search(q, per_page=10)) for _ in range(3) for q in queries]
         figures |= {"query_p50_ms": percentile(latencies, 0.5), "query_p95_ms": percentile(latencies, 0.95),
@@ -436,6 +441,7 @@ FIGURES = {
     "update_add100_s": ("update after adding 100 posts, s", True),
     "update_add100_cpu_s": ("update after adding 100 posts, CPU s", True),
     "open_warm_s": ("open + warm a searcher, s", True),
+    "editor_warm_s": ("warm the editor's tables (related, passages), s", True),
     "query_p50_ms": ("query p50 ms (in-process, snippets)", True),
     "query_p95_ms": ("query p95 ms (in-process, snippets)", True),
     "query_p99_ms": ("query p99 ms (in-process, snippets)", True),
