@@ -24,6 +24,10 @@ search lane: in a worker whose editor lane has been used, the background
 switch opens and warms it beside the new search searcher, and the editor
 lane takes it up at its next request; until then it answers from the
 version it has.
+
+After a warm-up and after a switch the worker gives the heap pages freed
+meanwhile back to the system (`web.memory`), which also does so every
+30 s in a thread of its own.
 """
 
 from __future__ import annotations
