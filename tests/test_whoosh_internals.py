@@ -515,3 +515,25 @@ def test_toc_names_are_whooshs(tmp_path: Path) -> None:
         assert any(re.fullmatch(r".+_WRITELOCK", p.name) for p in tmp_path.iterdir())
     finally:
         lock.release()
+
+
+def test_a_term_is_looked_up_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`read_postings` looks a term up once in the segment's on-disk hash
+    table (asking `(field, text) in leaf` first made it twice: a quarter of
+    the lookups of a cold pass at ten times ja-docs); a term the segment
+    lacks, or a field it lacks, reads as no postings."""
+    from whoosh.filedb import filetables
+
+    ix = _places_index(tmp_path / "index")
+    lookups: list[bytes] = []
+    original = filetables.HashReader.ranges_for_key
+    monkeypatch.setattr(filetables.HashReader, "ranges_for_key",
+                        lambda self, key: lookups.append(key) or original(self, key))
+    with ix.reader() as reader:
+        (leaf, _), = reader.leaf_readers()
+        lookups.clear()
+        assert len(read_postings(leaf, "body", "検索")[0]) == 300
+        assert len(lookups) == 1, lookups
+        ids, tfs = read_postings(leaf, "body", "名古屋")
+        assert len(ids) == len(tfs) == 0 and len(lookups) == 2
+        assert len(read_postings(leaf, "no_such_field", "検索")[0]) == 0
