@@ -40,8 +40,9 @@ import numpy as np
 from search.text.morph import SUFFIX_MARK, Morpheme, analyze, normalize_term
 from search.text.reading import ReadingTable, Segment, is_kana, kata_to_hira, reading_key, to_katakana
 from search.query.snapshot import Snapshot
+from search.query.vocabulary import TERM_FIELDS, Vocabulary, changed_terms, segment_vocabulary
+from search.query.vocabulary import vocabulary as _vocabulary
 
-TERM_FIELDS = ("title", "tags_text", "body")
 NGRAM_FIELDS = ("body_ngram", "title_ngram")
 MAX_SUGGESTIONS = 20
 DEFAULT_SUGGESTIONS = 8
@@ -92,38 +93,46 @@ def fold_key(text: str) -> str:
 
 def read_vocabulary(snapshot: Snapshot, fields: Iterable[str] = TERM_FIELDS) -> dict[str, int]:
     """Every term of `fields` with its document frequency (the largest over
-    the fields; deleted posts not yet merged away are still counted)."""
-    vocabulary: dict[str, int] = {}
+    the fields; deleted posts not yet merged away are still counted).
+    Shared for TERM_FIELDS (`search.query.vocabulary`): not to be changed."""
+    fields = tuple(fields)
+    if fields == TERM_FIELDS:
+        return _vocabulary(snapshot).terms
+    found: dict[str, int] = {}
     for fieldname in fields:
         per_field: dict[str, int] = {}
         for local, _ in snapshot.per_segment(("vocabulary", fieldname),
-                                           lambda leaf: _segment_vocabulary(leaf, fieldname)):
-            if not per_field:
-                per_field = dict(local)
-                continue
+                                           lambda leaf: segment_vocabulary(leaf, fieldname)):
             for text, df in local.items():
                 per_field[text] = per_field.get(text, 0) + df
         for text, df in per_field.items():
-            if df > vocabulary.get(text, 0):
-                vocabulary[text] = df
-    return vocabulary
+            if df > found.get(text, 0):
+                found[text] = df
+    return found
 
 
-def _segment_vocabulary(leaf: Any, fieldname: str) -> dict[str, int]:
-    """term -> document frequency in one segment's field."""
-    if fieldname not in leaf.schema:
-        return {}
-    return {btext.decode("utf-8"): info.doc_frequency() for btext, info in leaf.iter_field(fieldname)}
+_segment_vocabulary = segment_vocabulary
 
 
 def reading_table(snapshot: Snapshot, vocabulary: dict[str, int] | None = None) -> ReadingTable:
-    """The readings of an index generation's words."""
+    """The readings of an index generation's words: derived from another
+    generation's table (`Snapshot.earlier`) and the words whose frequency
+    changed, when there is one."""
     reader = snapshot.searcher.reader()
 
     def joins(bigram: str) -> bool:
         return any((fieldname, bigram) in reader for fieldname in NGRAM_FIELDS)
 
-    return ReadingTable(read_vocabulary(snapshot) if vocabulary is None else vocabulary, joins)
+    if vocabulary is not None:
+        return ReadingTable(vocabulary, joins)
+    words = _vocabulary(snapshot)
+    earlier = snapshot.earlier("readings")
+    if isinstance(earlier, ReadingTable) and isinstance(getattr(earlier, "source", None), Vocabulary):
+        table = ReadingTable.derived(earlier, words.terms, changed_terms(earlier.source, words), joins)
+    else:
+        table = ReadingTable(words.terms, joins)
+    table.source = words
+    return table
 
 
 def _order(values: np.ndarray) -> np.ndarray:
