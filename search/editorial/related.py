@@ -431,11 +431,11 @@ class _Stats:
         lexicons, as a loop over the words would.
         """
         if self._title_information is None:
-            self._title_information = _title_information(snapshot, self)
+            self._title_information = _title_information(snapshot)
         return self._title_information
 
 
-def _title_information(snapshot: Snapshot, stats: "_Stats") -> np.ndarray:
+def _title_information(snapshot: Snapshot) -> np.ndarray:
     word_ids: dict[str, int] = {}  # in order of first appearance
     docs: list[np.ndarray] = []
     words: list[np.ndarray] = []
@@ -450,8 +450,9 @@ def _title_information(snapshot: Snapshot, stats: "_Stats") -> np.ndarray:
     keep = snapshot.live[doc]
     doc, word = doc[keep], word[keep]
     n = max(snapshot.doc_count, 1)
-    idf = np.array([bm25_idf(n, stats.doc_frequency(snapshot, MENTION_FIELDS, w)) for w in word_ids],
-                   np.float64).astype(np.float32)
+    words = vocabulary(snapshot)
+    body, title = (words.per_field[f] for f in MENTION_FIELDS)  # df: the first field that has the word
+    idf = np.array([bm25_idf(n, body.get(w) or title.get(w, 0)) for w in word_ids], np.float64).astype(np.float32)
     order = np.lexsort((word, doc))
     doc, word = doc[order], word[order]
     # each post's j-th word in round j: a post's sum grows word by word
