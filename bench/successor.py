@@ -1,6 +1,6 @@
 """What warming a new index generation costs after a small commit.
 
-    python bench/successor.py [--scale 10] [--change one|add|delete] [--baseline DIR] [--profile]
+    python bench/successor.py [--scale 10] [--change one|add|delete] [--baseline DIR] [--profile] [--answers DIR]
 
 A server answering from one generation opens the next one after a commit
 and warms it in the background (`web.searching`: `Searcher.successor()`,
@@ -17,7 +17,11 @@ process on its own copy of the index: open and warm both lanes, commit
 the successor's warm-up is timed, and a fresh warm-up of the same
 generation (a new Searcher with no tables kept; module-level memos of text
 functions stay, as in a worker that has run a while) for comparison.
-Prints a Markdown table and the load average.
+With `--answers DIR`, each successor's answers (completions of the starts
+of titles, tags and words; corrections of words with a letter left out;
+related posts) are written to DIR and compared: a derived table must
+answer as one built from scratch. Prints a Markdown table and the load
+average.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 _BENCH = str(Path(__file__).resolve().parent)
 sys.path[:] = [p for p in sys.path if p != _BENCH]  # bench/profile.py is not the stdlib's profile
@@ -72,7 +79,7 @@ def commit(site: Path, index: Path, change: str) -> None:
                    cwd=REPO, check=True, stdout=subprocess.DEVNULL)
 
 
-def worker(code: Path, index: Path, site: Path, change: str, profile: bool) -> dict[str, float]:
+def worker(code: Path, index: Path, site: Path, change: str, profile: bool, answers: str = "") -> dict[str, float]:
     """Runs in a subprocess with `code` first on sys.path."""
     sys.path.insert(0, str(code))
     from search.editorial.warm import warm_editor
@@ -97,6 +104,9 @@ def worker(code: Path, index: Path, site: Path, change: str, profile: bool) -> d
     if profiler is not None:
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+    if answers:
+        Path(answers).write_text(json.dumps(answers_of(successor, next_editor), ensure_ascii=False, indent=0),
+                                 encoding="utf-8")
     cpu = time.process_time()
     fresh = Searcher(index)
     fresh.warm()
@@ -106,21 +116,43 @@ def worker(code: Path, index: Path, site: Path, change: str, profile: bool) -> d
     return figures
 
 
-def measure(code: Path, index: Path, site: Path, change: str, profile: bool) -> dict[str, float]:
+def answers_of(searcher: Any, editor: Any) -> dict[str, Any]:
+    """The successor's completions for the starts of titles, tags and words,
+    corrections of words with a character left out, and related posts."""
+    from search.editorial.related import related_posts
+    from search.query.suggest import read_vocabulary
+
+    snapshot = searcher.snapshot
+    live = [int(d) for d in np.flatnonzero(snapshot.live)]
+    titles = [snapshot.stored(d).title for d in live[:: max(1, len(live) // 300)]]
+    tags = [tag for tag, _ in snapshot.facet_counts("tags", snapshot.live)][:300]
+    words = sorted(read_vocabulary(snapshot))
+    sample = words[:: max(1, len(words) // 600)]
+    typed = sorted({t[:n] for t in titles + tags + sample for n in (1, 2, 3)})
+    typos = sorted({w[:i] + w[i + 1:] for w in sample if len(w) >= 4 for i in (1, len(w) - 2)})
+    slugs = [snapshot.stored(d).slug for d in live[:: max(1, len(live) // 40)]]
+    return {
+        "suggest": {t: searcher.suggest(t, 10).to_dict() for t in typed},
+        "did_you_mean": {t: searcher.search(t).did_you_mean for t in typos},
+        "related": {s: related_posts(editor, s).to_dict() for s in slugs},
+    }
+
+
+def measure(code: Path, index: Path, site: Path, change: str, profile: bool, answers: str = "") -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="successor-") as tmp:
         index_copy, site_copy = Path(tmp) / "index", Path(tmp) / "site"
         shutil.copytree(index, index_copy)
         shutil.copytree(site, site_copy)
         out = subprocess.run([sys.executable, __file__, "--worker", str(code), str(index_copy), str(site_copy),
-                              change] + (["--profile"] if profile else []),
+                              change, answers] + (["--profile"] if profile else []),
                              cwd=REPO, check=True, stdout=subprocess.PIPE, text=True)
     return json.loads(out.stdout.splitlines()[-1])
 
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        code, index, site, change = sys.argv[2:6]
-        figures = worker(Path(code), Path(index), Path(site), change, "--profile" in sys.argv)
+        code, index, site, change, answers = sys.argv[2:7]
+        figures = worker(Path(code), Path(index), Path(site), change, "--profile" in sys.argv, answers)
         print(json.dumps(figures))
         return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -129,6 +161,9 @@ def main() -> int:
                     help="the commit: one post changed (default), one added, one deleted")
     ap.add_argument("--baseline", metavar="DIR", type=Path, help="a checkout whose code is measured first")
     ap.add_argument("--profile", action="store_true", help="cProfile of the successor's warm-up, to stderr")
+    ap.add_argument("--answers", metavar="DIR", type=Path,
+                    help="write each checkout's successor's answers (completions, corrections, related"
+                         " posts) to DIR/<code>.json and say whether they are equal (run with PYTHONHASHSEED=0)")
     args = ap.parse_args()
     site, index = site_and_index(args.scale)
     if not index.exists():
@@ -137,7 +172,8 @@ def main() -> int:
     rows = []
     for name, code in ([("baseline", args.baseline.resolve())] if args.baseline else []) + [("this", REPO)]:
         print(f"measuring {name} ({code}) ...", file=sys.stderr)
-        rows.append((name, measure(code, index, site, args.change, args.profile)))
+        out = str(args.answers.resolve() / f"{name}.json") if args.answers else ""
+        rows.append((name, measure(code, index, site, args.change, args.profile, out)))
     print(f"\nwarm-up after a commit ({args.change}) at {args.scale}× "
           f"({int(rows[0][1]['posts'])} posts), CPU seconds; load average before: {load}, after: {load_average()}\n")
     print("| code | successor warm-up CPU s | wall s | fresh warm-up CPU s | successor / fresh |")
@@ -145,6 +181,9 @@ def main() -> int:
     for name, f in rows:
         print(f"| {name} | {f['successor_cpu']:.2f} | {f['successor_wall']:.2f} | {f['fresh_cpu']:.2f} "
               f"| {f['successor_cpu'] / f['fresh_cpu']:.2f} |")
+    if args.answers and len(rows) == 2:
+        same = (args.answers / "baseline.json").read_bytes() == (args.answers / "this.json").read_bytes()
+        print(f"\nsuccessor's answers (completions, corrections, related): {'equal' if same else 'DIFFERENT'}")
     if len(rows) == 2:
         print(f"\nthis / baseline (successor warm-up CPU): {rows[1][1]['successor_cpu'] / rows[0][1]['successor_cpu']:.2f}")
     return 0

@@ -276,8 +276,8 @@ class Completions:
     def _load_phrases(self, earlier: "Completions | None") -> None:
         """Phrases of the titles: a word and up to MAX_PHRASE_WORDS - 1 more
         joined by particles (パッケージをインストール, ファイルのアクセス権), with the
-        number of titles having each, by text and by each reading they have
-        in titles; and the form titles write each word in (サーバー where the
+        number of titles having each, by text and by the reading most of
+        those titles give it; and the form titles write each word in (サーバー where the
         index has サーバ). From `earlier`'s, the titles that became live or
         stopped being live are counted in or out."""
         titles = set(self._live_titles())
@@ -297,7 +297,7 @@ class Completions:
         self._phrase_view = state.registry.view()
         state.finish(self._phrase_view.size)
         self._phrase_state = state
-        self._pair_counts = state.pair_counts
+        self._phrase_chosen = state.chosen
         self._pair_phrase = np.array(state.pair_phrase[: self._phrase_view.size], np.int64)
         self._phrases = state.phrase_texts
         self._phrase_titles = state.phrase_counts
@@ -399,7 +399,8 @@ class Completions:
     def _phrase_ids(self, key: str) -> np.ndarray:
         """Ids of the phrases of live titles with a key starting with `key`."""
         pairs = self._phrase_view.find(key)
-        return self._pair_phrase[pairs[self._pair_counts[pairs] > 0]]
+        phrases = self._pair_phrase[pairs]
+        return phrases[self._phrase_chosen[phrases] == pairs]
 
     def _convert_kana(self, kana: str) -> str | None:
         """Kana typed before the word being completed, in the words of the
@@ -584,12 +585,14 @@ class _PhraseState:
         self.pair_counts = np.zeros(0, np.int64)
         self.phrase_counts = np.zeros(0, np.int64)
         self.phrase_lengths = np.zeros(0, np.int64)
+        self.chosen = np.zeros(0, np.int64)  # by phrase id: the pair of its reading (-1: none)
         self.forms: dict[str, dict[str, int]] = {}
         self.surface: dict[str, str] = {}
         # phrase ids, shared along generations (only ever appended to)
         self.phrase_ids: dict[str, int] = {}
         self.phrase_texts: list[str] = []
         self.pair_phrase: list[int] = []  # phrase id of each pair id
+        self.phrase_pairs: dict[int, list[int]] = {}  # pair ids of each phrase id
         self._pair_delta: dict[int, int] = {}
         self._phrase_delta: dict[int, int] = {}
         self.titles_counted = 0  # (for tests and benchmarks)
@@ -597,7 +600,8 @@ class _PhraseState:
     def derived(self) -> "_PhraseState":
         state = _PhraseState(self.registry)
         state.pair_counts, state.phrase_counts = self.pair_counts, self.phrase_counts
-        state.phrase_lengths = self.phrase_lengths
+        state.phrase_lengths, state.chosen = self.phrase_lengths, self.chosen
+        state.phrase_pairs = self.phrase_pairs
         state.forms, state.surface = dict(self.forms), dict(self.surface)  # inner dicts: replaced when changed
         state.phrase_ids, state.phrase_texts, state.pair_phrase = self.phrase_ids, self.phrase_texts, self.pair_phrase
         return state
@@ -615,7 +619,9 @@ class _PhraseState:
                 pair_id = self.registry.add(pair)
                 while len(self.pair_phrase) <= pair_id:
                     self.pair_phrase.append(-1)
-                self.pair_phrase[pair_id] = phrase_id
+                if self.pair_phrase[pair_id] < 0:
+                    self.pair_phrase[pair_id] = phrase_id
+                    self.phrase_pairs.setdefault(phrase_id, []).append(pair_id)
             self._pair_delta[pair_id] = self._pair_delta.get(pair_id, 0) + sign
             self._phrase_delta[phrase_id] = self._phrase_delta.get(phrase_id, 0) + sign
         for term, surface in forms:
@@ -640,6 +646,13 @@ class _PhraseState:
             if delta:
                 np.add.at(counts, np.fromiter(delta.keys(), np.int64, len(delta)),
                           np.fromiter(delta.values(), np.int64, len(delta)))
+        # a phrase is found by the reading most of its titles give it (ties: the first in code point order)
+        self.chosen = np.concatenate([self.chosen, np.full(phrases - len(self.chosen), -1, np.int64)])
+        items = self.registry.items
+        for phrase_id in self._phrase_delta:
+            live = [(-int(self.pair_counts[p]), items[p][1], p) for p in self.phrase_pairs[phrase_id]
+                    if self.pair_counts[p] > 0]
+            self.chosen[phrase_id] = min(live)[2] if live else -1
         self._pair_delta, self._phrase_delta = {}, {}
 
 
