@@ -66,16 +66,16 @@ class Speller:
         # words by each way of deleting one of their characters: a table of
         # the words of some generation (`_deletes`, shared), and of the words
         # added since (`_added`); a word looked up must be in `vocabulary`
-        if earlier is not None and len(earlier._added_words) * REBUILD_AFTER < len(earlier._base_words):
+        if earlier is not None and len(earlier._added_words) * REBUILD_AFTER < earlier._base_words:
             self._deletes, self._base_words = earlier._deletes, earlier._base_words
             self._added = {key: list(terms) for key, terms in earlier._added.items()}
             self._added_words = set(earlier._added_words)
             new = sorted(t for t in self.vocabulary.keys() - earlier.vocabulary.keys()
-                         if t not in self._base_words and t not in self._added_words)
+                         if _typed_by_key(t) and t not in self._added_words and not _filed(t, self._deletes))
             self._added_words.update(new)
             self.terms_indexed = _index(new, self._added)
         else:
-            self._deletes, self._base_words = {}, self.vocabulary.keys()
+            self._deletes, self._base_words = {}, len(self.vocabulary)
             self._added, self._added_words = {}, set()
             self.terms_indexed = _index(self.vocabulary, self._deletes)  # (for tests and benchmarks)
         self._docs: dict[str, np.ndarray] = {}
@@ -216,10 +216,19 @@ def _index(terms: Iterable[str], table: dict[str, list[str]]) -> int:
     n = 0
     for term in terms:
         n += 1
-        if len(term) >= MIN_EDIT_CHARS + 1 and _TYPED_BY_KEY.fullmatch(term):
+        if _typed_by_key(term):
             for key in _deletions(term):
                 table.setdefault(key, []).append(term)
     return n
+
+
+def _typed_by_key(term: str) -> bool:
+    return len(term) >= MIN_EDIT_CHARS + 1 and _TYPED_BY_KEY.fullmatch(term) is not None
+
+
+def _filed(term: str, table: dict[str, list[str]]) -> bool:
+    """Whether `_index` filed `term` in `table` (under its first character deleted, among others)."""
+    return term in table.get(term[1:], ())
 
 
 def _deletions(word: str) -> set[str]:
