@@ -20,6 +20,7 @@ Expansions score below the word typed (EXPANSION_WEIGHT, SYNONYM_WEIGHT in
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable, Iterable, Mapping
 
@@ -27,6 +28,7 @@ import numpy as np
 
 from search.query.snapshot import union
 from search.text.morph import analyze
+from search.text.synonyms import MIN_CHARS as SYNONYM_MIN_CHARS
 from search.text.synonyms import SynonymTable, groups_of
 
 MAX_EXPANSIONS = 2  # kanji-sharing paraphrases per word of the query
@@ -44,13 +46,33 @@ class ParaphraseTable:
     """Two-kanji sa-verb nouns of an index by kanji, and its words by
     synonym group (built from `vocabulary`: term -> document frequency)."""
 
-    def __init__(self, vocabulary: Mapping[str, int]) -> None:
+    def __init__(self, vocabulary: Mapping[str, int], earlier: "ParaphraseTable | None" = None,
+                 changed: Iterable[str] | None = None) -> None:
+        """From `vocabulary`, or from `earlier` (another generation's table,
+        left as it is) and the terms whose frequency differs between its
+        vocabulary and this one (`changed`): only the lists those terms are
+        in are sorted again. Either way the same table."""
+        if earlier is not None and changed is not None:
+            changed = sorted(changed)
+            self.synonyms = _derived_synonyms(earlier.synonyms, vocabulary, changed)
+            self.by_kanji = dict(earlier.by_kanji)
+            nouns = [t for t in changed if _TWO_KANJI.fullmatch(t) and _is_sa_noun(t)]
+            for kanji in sorted({k for t in nouns for k in t}):
+                members = {t for t in earlier.by_kanji.get(kanji, ()) if t in vocabulary}
+                members.update(t for t in nouns if kanji in t and t in vocabulary)
+                if members:
+                    self.by_kanji[kanji] = sorted(members, key=lambda t: (-vocabulary[t], t))
+                else:
+                    self.by_kanji.pop(kanji, None)
+            self.terms_read = len(changed)  # (for tests and benchmarks)
+            return
         self.synonyms = SynonymTable(vocabulary)
         self.by_kanji: dict[str, list[str]] = {}
         for term in sorted(vocabulary, key=lambda t: (-vocabulary[t], t)):
             if _TWO_KANJI.fullmatch(term) and _is_sa_noun(term):
                 for kanji in dict.fromkeys(term):
                     self.by_kanji.setdefault(kanji, []).append(term)
+        self.terms_read = len(vocabulary)
 
     def candidates(self, word: str, pos: str) -> list[str]:
         """Sa-verb nouns sharing the first kanji of a verb or adjective
@@ -107,6 +129,29 @@ def has_synonyms(word: str, pos: str) -> bool:
     return pos.startswith(SYNONYM_POS) and bool(groups_of(word))
 
 
+def _derived_synonyms(earlier: SynonymTable, vocabulary: Mapping[str, int], changed: list[str]) -> SynonymTable:
+    """`SynonymTable(vocabulary)`, from another generation's and the terms
+    whose frequency changed: the member lists of their groups are sorted
+    again, and the ranks (`order`) of the words that have a group."""
+    table = SynonymTable.__new__(SynonymTable)
+    grouped = [t for t in changed if len(t) >= SYNONYM_MIN_CHARS and groups_of(t)]
+    table.members = dict(earlier.members)
+    for group in sorted({g for t in grouped for g in groups_of(t)}):
+        members = {t for t in earlier.members.get(group, ()) if t in vocabulary}
+        members.update(t for t in grouped if group in groups_of(t) and t in vocabulary)
+        if members:
+            table.members[group] = sorted(members, key=lambda t: (-vocabulary[t], t))
+        else:
+            table.members.pop(group, None)
+    if grouped:
+        words = {t for t in earlier.order if t in vocabulary} | {t for t in grouped if t in vocabulary}
+        table.order = {t: i for i, t in enumerate(sorted(words, key=lambda t: (-vocabulary[t], t)))}
+    else:
+        table.order = earlier.order
+    return table
+
+
+@functools.lru_cache(maxsize=100_000)
 def _is_sa_noun(term: str) -> bool:
     words = analyze(term)
     return len(words) == 1 and "サ変可能" in words[0].pos

@@ -35,7 +35,8 @@ from search.query.rank import CURRENT, FIELD_BOOSTS, Ranking, docs_with, score_p
 from search.query.snapshot import Snapshot
 from search.query.segments import SegmentTables
 from search.query.spelling import did_you_mean, speller, written_nowhere
-from search.query.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, read_vocabulary, reading_table
+from search.query.suggest import MAX_SUGGESTIONS, Completions, SuggestResult, reading_table
+from search.query.vocabulary import Vocabulary, changed_terms, vocabulary
 from search.text.reading import ReadingTable
 
 MAX_PER_PAGE = 50
@@ -162,8 +163,12 @@ class Searcher:
 
     def completions(self) -> Completions:
         """Completion tables of this generation (built once, on first need)."""
-        return self._snapshot.table(
-            "completions", lambda snapshot: Completions(snapshot, self.reading_table()))
+        def build(snapshot: Snapshot) -> Completions:
+            earlier = snapshot.earlier("completions")  # another generation's: derived from it
+            return Completions(snapshot, self.reading_table(),
+                               earlier if isinstance(earlier, Completions) else None)
+
+        return self._snapshot.table("completions", build)
 
     def suggest(self, text: str, limit: int = 8) -> SuggestResult:
         """Titles, tags and words completing what a reader is typing, most
@@ -175,8 +180,17 @@ class Searcher:
 
     def paraphrases(self) -> ParaphraseTable:
         """Paraphrases of verbs in this generation's vocabulary (built once, on first need)."""
-        return self._snapshot.table(
-            "paraphrases", lambda snapshot: ParaphraseTable(read_vocabulary(snapshot)))
+        def build(snapshot: Snapshot) -> ParaphraseTable:
+            words = vocabulary(snapshot)
+            earlier = snapshot.earlier("paraphrases")  # another generation's: derived from it
+            if isinstance(earlier, ParaphraseTable) and isinstance(getattr(earlier, "source", None), Vocabulary):
+                table = ParaphraseTable(words.terms, earlier, changed_terms(earlier.source, words))
+            else:
+                table = ParaphraseTable(words.terms)
+            table.source = words
+            return table
+
+        return self._snapshot.table("paraphrases", build)
 
     def plan(self, text: str, ranking: Ranking = CURRENT) -> QueryPlan:
         """`plan_query` with this index's readings when the query needs them

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import bisect
 import math
+import threading
+import weakref
 from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 import numpy as np
@@ -94,7 +96,27 @@ class Snapshot:
             return self._tables[name]
         except KeyError:
             value = self._tables[name] = build(self)
+            _remember(self.tables, name, value)
             return value
+
+    def earlier(self, name: Hashable) -> Any:
+        """The table `name` built last by another Snapshot of this index in
+        this process (the generation a server answers from while it warms
+        this one, or another searcher of this one), while it is still in
+        use; else None. A table of this generation may be derived from it
+        and what changed (segments added or merged away, deletions), which
+        after a small commit is far cheaper than building it from the
+        whole index; derived or built, the table must be the same."""
+        with _EARLIER_LOCK:
+            ref = _EARLIER.get(self.tables, {}).get(name)
+        found = ref() if ref is not None else None
+        return None if found is None or found is self._tables.get(name) else found
+
+    def segment_live(self) -> dict[str, np.ndarray]:
+        """Each segment's live documents (a mask over its own docnums), by segment id."""
+        bounds = self._offsets + [self.doc_count_all]
+        return {segid: self.live[bounds[i] : bounds[i + 1]]
+                for i, segid in enumerate(self.segment_ids)}
 
     def built(self, name: Hashable) -> bool:
         """Whether the table `name` has been built (for tests and benchmarks)."""
@@ -270,6 +292,22 @@ class Snapshot:
                 cached = TermLists.from_pairs(np.zeros(0, "S1"), np.zeros(0, np.int32))
             self._column_terms[fieldname] = cached
         return cached
+
+
+# the last table of each name built for an index (its SegmentTables), held
+# weakly: a table goes with its generation (`Snapshot.earlier`)
+_EARLIER: "weakref.WeakKeyDictionary[SegmentTables, dict[Hashable, weakref.ref[Any]]]" = \
+    weakref.WeakKeyDictionary()
+_EARLIER_LOCK = threading.Lock()
+
+
+def _remember(tables: SegmentTables, name: Hashable, value: Any) -> None:
+    try:
+        ref = weakref.ref(value)
+    except TypeError:
+        return  # not a table a later generation derives from
+    with _EARLIER_LOCK:
+        _EARLIER.setdefault(tables, {})[name] = ref
 
 
 # --- what is read from one segment (kept in SegmentTables) ----------------------

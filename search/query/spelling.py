@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
+
 import numpy as np
 
 from search.index.analyzers import bigram_runs
@@ -38,6 +40,9 @@ MAX_ALTERNATIVES = 12  # per span, most frequent first
 MIN_EDIT_CHARS = 2  # words shorter than this are never respelt
 MAX_QUERY_MORPHEMES = 16  # longer queries are not corrected
 MIN_GAIN = 5  # a correction finds at least this many times more posts than the query
+# a derived speller's table of added words grows; past 1/REBUILD_AFTER of
+# the words of its shared table, it is built from scratch
+REBUILD_AFTER = 8
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc]{3,}")
 _HIRAGANA = re.compile(r"[\u3041-\u309f\u30fc]+")
 _KANJI = re.compile(r"[\u3005\u4e00-\u9fff]")
@@ -54,16 +59,25 @@ class Correction:
 class Speller:
     """Spelling tables of one index generation; see the module doc."""
 
-    def __init__(self, snapshot: Snapshot, readings: ReadingTable) -> None:
+    def __init__(self, snapshot: Snapshot, readings: ReadingTable, earlier: "Speller | None" = None) -> None:
         self.snapshot = snapshot
         self.readings = readings
         self.vocabulary = readings.vocabulary
-        self._deletes: dict[str, list[str]] = {}
-        for term in self.vocabulary:
-            # words mistyped by key: katakana and ASCII (kanji are mistyped by reading)
-            if len(term) >= MIN_EDIT_CHARS + 1 and _TYPED_BY_KEY.fullmatch(term):
-                for key in _deletions(term):
-                    self._deletes.setdefault(key, []).append(term)
+        # words by each way of deleting one of their characters: a table of
+        # the words of some generation (`_deletes`, shared), and of the words
+        # added since (`_added`); a word looked up must be in `vocabulary`
+        if earlier is not None and len(earlier._added_words) * REBUILD_AFTER < earlier._base_words:
+            self._deletes, self._base_words = earlier._deletes, earlier._base_words
+            self._added = {key: list(terms) for key, terms in earlier._added.items()}
+            self._added_words = set(earlier._added_words)
+            new = sorted(t for t in self.vocabulary.keys() - earlier.vocabulary.keys()
+                         if _typed_by_key(t) and t not in self._added_words and not _filed(t, self._deletes))
+            self._added_words.update(new)
+            self.terms_indexed = _index(new, self._added)
+        else:
+            self._deletes, self._base_words = {}, len(self.vocabulary)
+            self._added, self._added_words = {}, set()
+            self.terms_indexed = _index(self.vocabulary, self._deletes)  # (for tests and benchmarks)
         self._docs: dict[str, np.ndarray] = {}
 
     # --- attestation ---------------------------------------------------------
@@ -172,9 +186,11 @@ class Speller:
         """Words of the index one edit from `word`, most frequent first."""
         if len(word) < MIN_EDIT_CHARS:
             return []
-        found = {term for key in _deletions(word) | {word} for term in self._deletes.get(key, ())
-                 if term != word and _edit_distance(word, term) <= 1}
-        return sorted(found, key=lambda t: -self.vocabulary.get(t, 0))
+        vocabulary = self.vocabulary
+        found = {term for key in _deletions(word) | {word}
+                 for table in (self._deletes, self._added) for term in table.get(key, ())
+                 if term != word and term in vocabulary and _edit_distance(word, term) <= 1}
+        return sorted(found, key=lambda t: (-vocabulary[t], t))
 
 
 def _particle(m: Morpheme) -> bool:
@@ -191,6 +207,28 @@ def _display(surface: str, term: str) -> str:
     if surface.endswith("ー") and not term.endswith("ー") and normalize_term(term + "ー") == term:
         return term + "ー"
     return term
+
+
+def _index(terms: Iterable[str], table: dict[str, list[str]]) -> int:
+    """Files the words mistyped by key (katakana and ASCII: kanji are
+    mistyped by reading) in `table` under each of their `_deletions`;
+    returns how many words it looked at."""
+    n = 0
+    for term in terms:
+        n += 1
+        if _typed_by_key(term):
+            for key in _deletions(term):
+                table.setdefault(key, []).append(term)
+    return n
+
+
+def _typed_by_key(term: str) -> bool:
+    return len(term) >= MIN_EDIT_CHARS + 1 and _TYPED_BY_KEY.fullmatch(term) is not None
+
+
+def _filed(term: str, table: dict[str, list[str]]) -> bool:
+    """Whether `_index` filed `term` in `table` (under its first character deleted, among others)."""
+    return term in table.get(term[1:], ())
 
 
 def _deletions(word: str) -> set[str]:
@@ -249,8 +287,13 @@ def written_nowhere(snapshot: Snapshot, text: str) -> bool:
 
 
 def speller(snapshot: Snapshot, readings: ReadingTable) -> Speller:
-    """The `Speller` of an index generation (built once, on first need)."""
-    return snapshot.table("speller", lambda s: Speller(s, readings))
+    """The `Speller` of an index generation (built once, on first need;
+    from another generation's, `Snapshot.earlier`, when there is one)."""
+    def build(s: Snapshot) -> Speller:
+        earlier = s.earlier("speller")
+        return Speller(s, readings, earlier if isinstance(earlier, Speller) else None)
+
+    return snapshot.table("speller", build)
 
 
 def did_you_mean(snapshot: Snapshot, readings: ReadingTable, text: str) -> str | None:

@@ -29,8 +29,10 @@ posting lists: fast enough for every keystroke.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -39,9 +41,11 @@ import numpy as np
 
 from search.text.morph import SUFFIX_MARK, Morpheme, analyze, normalize_term
 from search.text.reading import ReadingTable, Segment, is_kana, kata_to_hira, reading_key, to_katakana
+from search.query.prefixes import PrefixIndex as _PrefixIndex, Registry, _order
 from search.query.snapshot import Snapshot
+from search.query.vocabulary import TERM_FIELDS, Vocabulary, changed_terms, segment_vocabulary
+from search.query.vocabulary import vocabulary as _vocabulary
 
-TERM_FIELDS = ("title", "tags_text", "body")
 NGRAM_FIELDS = ("body_ngram", "title_ngram")
 MAX_SUGGESTIONS = 20
 DEFAULT_SUGGESTIONS = 8
@@ -92,46 +96,46 @@ def fold_key(text: str) -> str:
 
 def read_vocabulary(snapshot: Snapshot, fields: Iterable[str] = TERM_FIELDS) -> dict[str, int]:
     """Every term of `fields` with its document frequency (the largest over
-    the fields; deleted posts not yet merged away are still counted)."""
-    vocabulary: dict[str, int] = {}
+    the fields; deleted posts not yet merged away are still counted).
+    Shared for TERM_FIELDS (`search.query.vocabulary`): not to be changed."""
+    fields = tuple(fields)
+    if fields == TERM_FIELDS:
+        return _vocabulary(snapshot).terms
+    found: dict[str, int] = {}
     for fieldname in fields:
         per_field: dict[str, int] = {}
         for local, _ in snapshot.per_segment(("vocabulary", fieldname),
-                                           lambda leaf: _segment_vocabulary(leaf, fieldname)):
-            if not per_field:
-                per_field = dict(local)
-                continue
+                                           lambda leaf: segment_vocabulary(leaf, fieldname)):
             for text, df in local.items():
                 per_field[text] = per_field.get(text, 0) + df
         for text, df in per_field.items():
-            if df > vocabulary.get(text, 0):
-                vocabulary[text] = df
-    return vocabulary
+            if df > found.get(text, 0):
+                found[text] = df
+    return found
 
 
-def _segment_vocabulary(leaf: Any, fieldname: str) -> dict[str, int]:
-    """term -> document frequency in one segment's field."""
-    if fieldname not in leaf.schema:
-        return {}
-    return {btext.decode("utf-8"): info.doc_frequency() for btext, info in leaf.iter_field(fieldname)}
+_segment_vocabulary = segment_vocabulary
 
 
 def reading_table(snapshot: Snapshot, vocabulary: dict[str, int] | None = None) -> ReadingTable:
-    """The readings of an index generation's words."""
+    """The readings of an index generation's words: derived from another
+    generation's table (`Snapshot.earlier`) and the words whose frequency
+    changed, when there is one."""
     reader = snapshot.searcher.reader()
 
     def joins(bigram: str) -> bool:
         return any((fieldname, bigram) in reader for fieldname in NGRAM_FIELDS)
 
-    return ReadingTable(read_vocabulary(snapshot) if vocabulary is None else vocabulary, joins)
-
-
-def _order(values: np.ndarray) -> np.ndarray:
-    """A stable argsort; of strings (`np.str_`: code point order, as Python's)
-    NumPy sorts without holding the GIL, where `sorted` of a million strings
-    held it for seconds and stalled a server's request threads while a new
-    index generation was warmed in the background."""
-    return np.argsort(values, kind="stable")
+    if vocabulary is not None:
+        return ReadingTable(vocabulary, joins)
+    words = _vocabulary(snapshot)
+    earlier = snapshot.earlier("readings")
+    if isinstance(earlier, ReadingTable) and isinstance(getattr(earlier, "source", None), Vocabulary):
+        table = ReadingTable.derived(earlier, words.terms, changed_terms(earlier.source, words), joins)
+    else:
+        table = ReadingTable(words.terms, joins)
+    table.source = words
+    return table
 
 
 def _sorted_strings(strings: list[str]) -> list[str]:
@@ -143,26 +147,7 @@ def _sorted_strings(strings: list[str]) -> list[str]:
     return values[_order(values)].tolist()
 
 
-class _PrefixIndex:
-    """Sorted (key, item) pairs; items whose key starts with a prefix."""
-
-    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
-        rows = list(set(pairs))  # sorted by key, then item, by NumPy (see `_order`)
-        keys = np.array([k for k, _ in rows], dtype=np.str_)
-        items = np.array([i for _, i in rows], np.int64)
-        order = np.argsort(items, kind="stable")
-        order = order[_order(keys[order])]
-        self.keys = keys[order].tolist()
-        self.items = items[order]
-
-    def find(self, prefix: str) -> np.ndarray:
-        if not prefix:
-            return self.items[:0]
-        lo = bisect.bisect_left(self.keys, prefix)
-        hi = bisect.bisect_left(self.keys, prefix + "\U0010ffff")
-        return self.items[lo:hi]
-
-
+@functools.lru_cache(maxsize=100_000)
 def _reading_of(text: str) -> str:
     """Katakana reading of a text (folded surface where MeCab has none)."""
     return "".join(m.reading or fold_key(m.surface) for m in analyze(text))
@@ -193,23 +178,35 @@ def _title_keys(title: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 class Completions:
-    """Completion tables of one index generation; see the module doc."""
+    """Completion tables of one index generation; see the module doc.
 
-    def __init__(self, snapshot: Snapshot, readings: ReadingTable | None = None) -> None:
+    Derived from `earlier` (another generation's tables, left as they are)
+    when given: the words whose frequency changed are moved in the sorted
+    word list, titles and phrases keep their registries (`search.query.prefixes`)
+    and only the titles that became live or stopped being live are read
+    again; the tables equal those built from scratch."""
+
+    def __init__(self, snapshot: Snapshot, readings: ReadingTable | None = None,
+                 earlier: "Completions | None" = None) -> None:
         self.snapshot = snapshot
         self.readings = readings or reading_table(snapshot)
         vocabulary = self.readings.vocabulary
-        words = _sorted_strings([t for t in vocabulary if _suggestible(t)])
-        self._words = words
-        self._word_freqs = np.array([vocabulary[t] for t in words], np.int64)
+        changed = _changed_words(earlier, self.readings) if earlier is not None else None
+        if changed is None:
+            words = _sorted_strings([t for t in vocabulary if _suggestible(t)])
+            self._words = words
+            self._word_freqs = np.array([vocabulary[t] for t in words], np.int64)
+        else:
+            assert earlier is not None
+            self._words, self._word_freqs = _moved_words(earlier._words, earlier._word_freqs, vocabulary, changed)
         self._term_docs: dict[str, np.ndarray] = {}  # live posts of words looked at
         self._query_counts: dict[str, int] = {}  # live posts of completed queries
         self._estimates: dict[str, int] = {}  # lexicon counts of the rarest word of candidates
         self._pos: dict[str, str] = {}  # part of speech of words looked at
         self._converted: dict[str, str | None] = {}  # kana typed before a word, converted
         self._load_tags()
-        self._load_titles()
-        self._load_phrases()
+        self._load_titles(earlier)
+        self._load_phrases(earlier)
 
     # --- building ----------------------------------------------------------
 
@@ -222,50 +219,90 @@ class Completions:
         pairs += [(r, i) for i, v in enumerate(self._tags) if (r := _reading_of(v))]
         self._tag_index = _PrefixIndex(pairs)
 
-    def _load_titles(self) -> None:
-        live = self.snapshot.live
-        dates = self.snapshot.dates()
-        by_title: dict[str, list[int]] = {}
-        links: dict[int, tuple[str, str]] = {}
-        for local, offset in self.snapshot.per_segment("titles", _segment_titles):
-            for d, title, slug, url in local:
-                docnum = offset + d
-                if live[docnum]:
-                    by_title.setdefault(title, []).append(docnum)
-                    links[docnum] = (slug, url)
-        # ids in ranking order: most posts first, then the newest
-        ranked = sorted(by_title.items(), key=lambda kv: (-len(kv[1]), -max(dates[d] for d in kv[1])))
-        self._titles: list[Suggestion] = []
-        pairs: list[tuple[str, int]] = []
-        for i, (title, docs) in enumerate(ranked):
-            slug, url = links[max(docs, key=lambda d: dates[d])]  # the newest post
-            self._titles.append(Suggestion(title, "title", len(docs), slug, url))
-            folded, readings = _title_keys(title)
-            pairs += [(k, i) for k in folded] + [(k, i) for k in readings]
-        self._title_index = _PrefixIndex(pairs)
+    def _load_titles(self, earlier: "Completions | None") -> None:
+        """The live titles, ranked: most posts first, then the newest, then
+        the first in the index; each with its newest post."""
+        registry = earlier._title_registry if earlier is not None else None
+        fresh = registry is None or registry.worn()
+        if fresh:
+            registry = Registry(_title_key_list)
+        assert registry is not None
+        segments = {} if fresh or earlier is None else earlier._title_segments
+        self._title_segments: dict[str, tuple[np.ndarray, np.ndarray, list[Any]]] = {}
+        docs, ids, rows_at = [], [], []
+        self._title_rows: list[list[Any]] = []
+        for (rows, offset), segid in zip(self.snapshot.per_segment("titles", _segment_titles),
+                                         self.snapshot.segment_ids):
+            found = segments.get(segid)
+            if found is None or found[2] is not rows:
+                found = (np.array([d for d, *_ in rows], np.int64),
+                         np.array([registry.add(title) for _, title, *_ in rows], np.int64), rows)
+            self._title_segments[segid] = found
+            docs.append(found[0] + offset)
+            ids.append(found[1])
+            rows_at.append(np.stack([np.full(len(rows), len(self._title_rows)), np.arange(len(rows))]))
+            self._title_rows.append(rows)
+        if fresh:
+            registry.build()
+        self._title_registry = registry
+        self._title_view = registry.view()
+        doc = np.concatenate(docs) if docs else np.zeros(0, np.int64)
+        tid = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+        at = np.concatenate(rows_at, axis=1) if rows_at else np.zeros((2, 0), np.int64)
+        live = self.snapshot.live[doc]
+        doc, tid, at = doc[live], tid[live], at[:, live]
+        dates = self.snapshot.dates()[doc]
+        order = np.lexsort((doc, -dates, tid))  # by title; the newest post first, then the first
+        first = np.flatnonzero(np.r_[True, tid[order][1:] != tid[order][:-1]]) if len(order) else order
+        newest = order[first]
+        counts = np.diff(np.r_[first, len(order)])
+        earliest = np.minimum.reduceat(doc[order], first) if len(first) else first
+        ranked = np.lexsort((earliest, -dates[newest], -counts))
+        self._title_ids = tid[newest][ranked]  # by rank
+        self._title_counts = counts[ranked]
+        self._title_at = at[:, newest[ranked]]  # (segment, row) of the newest post
+        self._title_rank = np.full(self._title_view.size, len(ranked), np.int64)
+        self._title_rank[self._title_ids] = np.arange(len(ranked))
 
-    def _load_phrases(self) -> None:
+    def _title(self, rank: int) -> Suggestion:
+        segment, row = self._title_at[:, rank]
+        _, title, slug, url = self._title_rows[int(segment)][int(row)]
+        return Suggestion(title, "title", int(self._title_counts[rank]), slug, url)
+
+    def _live_titles(self) -> Iterable[str]:
+        items = self._title_registry.items
+        return (items[int(i)] for i in self._title_ids)
+
+    def _load_phrases(self, earlier: "Completions | None") -> None:
         """Phrases of the titles: a word and up to MAX_PHRASE_WORDS - 1 more
         joined by particles (パッケージをインストール, ファイルのアクセス権), with the
-        number of titles having each, by text and by reading; and the form
-        titles write each word in (サーバー where the index has サーバ)."""
-        phrases: dict[str, int] = {}
-        readings: dict[str, str] = {}
-        surfaces: dict[str, dict[str, int]] = {}
-        for title in {s.text for s in self._titles}:
-            for phrase, reading in _title_phrases(title, surfaces):
-                phrases[phrase] = phrases.get(phrase, 0) + 1
-                readings.setdefault(phrase, reading)
-        texts = list(phrases)
-        order = _order(np.array(texts, dtype=np.str_))  # most titles first, then shorter, then by text
-        order = order[np.argsort([len(texts[i]) for i in order], kind="stable")]
-        order = order[np.argsort([-phrases[texts[i]] for i in order], kind="stable")]
-        self._phrases = [texts[i] for i in order]
-        self._phrase_titles = [phrases[t] for t in self._phrases]
-        pairs = [(fold_key(t), i) for i, t in enumerate(self._phrases)]
-        pairs += [(k, i) for i, t in enumerate(self._phrases) if (k := reading_key(readings[t]))]
-        self._phrase_index = _PrefixIndex(pairs)
-        self._surface = {term: max(forms, key=lambda f: (forms[f], f)) for term, forms in surfaces.items()}
+        number of titles having each, by text and by the reading most of
+        those titles give it; and the form titles write each word in (サーバー where the
+        index has サーバ). From `earlier`'s, the titles that became live or
+        stopped being live are counted in or out."""
+        titles = set(self._live_titles())
+        state = earlier._phrase_state if earlier is not None else None
+        if state is None or state.registry.worn():
+            state = _PhraseState(Registry(_phrase_key_list))
+            for title in titles:
+                state.count(title, 1)
+            state.registry.build()
+        else:
+            before = set(earlier._live_titles()) if earlier is not None else set()
+            state = state.derived()
+            for title in sorted(before - titles):
+                state.count(title, -1)
+            for title in sorted(titles - before):
+                state.count(title, 1)
+        self._phrase_view = state.registry.view()
+        state.finish(self._phrase_view.size)
+        self._phrase_state = state
+        self._phrase_chosen = state.chosen
+        self._pair_phrase = np.array(state.pair_phrase[: self._phrase_view.size], np.int64)
+        self._phrases = state.phrase_texts
+        self._phrase_titles = state.phrase_counts
+        self._phrase_lengths = state.phrase_lengths
+        self._surface = state.surface
 
     # --- looking up --------------------------------------------------------
 
@@ -294,10 +331,15 @@ class Completions:
 
     def _titles_for(self, text: str, limit: int) -> list[Suggestion]:
         key = fold_key(text)
-        ids = self._title_index.find(key)
-        for kata in self._reading_keys(key.replace(" ", ""), found_as_typed=len(ids) > 0):
-            ids = np.concatenate([ids, self._title_index.find(kata)])
-        return [self._titles[int(i)] for i in np.unique(ids)[:limit]]
+        ranks = self._title_ranks(key)
+        for kata in self._reading_keys(key.replace(" ", ""), found_as_typed=len(ranks) > 0):
+            ranks = np.concatenate([ranks, self._title_ranks(kata)])
+        return [self._title(int(r)) for r in np.unique(ranks)[:limit]]
+
+    def _title_ranks(self, key: str) -> np.ndarray:
+        """Ranks of the live titles with a key starting with `key`."""
+        ranks = self._title_rank[self._title_view.find(key)]
+        return ranks[ranks < len(self._title_ids)]
 
     def _completions_for(self, text: str, limit: int) -> list[tuple[str, str, int]]:
         """(completed query, kind, posts it finds) completing the last word
@@ -340,12 +382,25 @@ class Completions:
         """Title phrases starting with `word` (by text or by reading), shown
         as typed where they start with it; the most frequent in titles first."""
         key = fold_key(word)
-        ids = self._phrase_index.find(key)
+        ids = self._phrase_ids(key)
         for kata in self._reading_keys(key, found_as_typed=len(ids) > 0):
             if len(kata) >= 2:
-                ids = np.concatenate([ids, self._phrase_index.find(kata)])
-        ids = np.unique(ids)[:n]  # ids are in order of frequency
-        return [_as_typed(word, self._phrases[int(i)]) for i in ids]
+                ids = np.concatenate([ids, self._phrase_ids(kata)])
+        ids = np.unique(ids)
+        # the most titles first, then shorter, then by text: the first n
+        primary = -self._phrase_titles[ids] * (1 << 32) + self._phrase_lengths[ids]
+        if len(ids) > n:
+            kept = primary <= np.partition(primary, n - 1)[n - 1]  # ties at the n-th kept
+            ids, primary = ids[kept], primary[kept]
+        phrases = self._phrases
+        best = sorted(zip(primary.tolist(), ids.tolist()), key=lambda pi: (pi[0], phrases[pi[1]]))[:n]
+        return [_as_typed(word, phrases[i]) for _, i in best]
+
+    def _phrase_ids(self, key: str) -> np.ndarray:
+        """Ids of the phrases of live titles with a key starting with `key`."""
+        pairs = self._phrase_view.find(key)
+        phrases = self._pair_phrase[pairs]
+        return phrases[self._phrase_chosen[phrases] == pairs]
 
     def _convert_kana(self, kana: str) -> str | None:
         """Kana typed before the word being completed, in the words of the
@@ -504,22 +559,168 @@ def _as_typed(word: str, text: str) -> str:
 _TITLE_PHRASES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]] = {}
 
 
-def _title_phrases(title: str, surfaces: dict[str, dict[str, int]]) -> tuple[tuple[str, str], ...]:
+def _title_phrases(title: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """(phrase, its reading) for each phrase of a title: from each word, one
     to MAX_PHRASE_WORDS compounds joined by particles (ファイル, ファイルのアクセス権,
-    ファイルのアクセス権をチェック). Records in `surfaces` how the title writes
-    each word whose index form differs only in width, case or long vowel.
+    ファイルのアクセス権をチェック); and (word, as the title writes it) for each
+    word whose index form differs only in width, case or long vowel.
     Remembered across generations."""
     cached = _TITLE_PHRASES.get(title)
     if cached is None:
         if len(_TITLE_PHRASES) >= _TITLE_KEYS_MAX:
             _TITLE_PHRASES.clear()
         cached = _TITLE_PHRASES[title] = _read_title_phrases(title)
-    phrases, forms = cached
-    for term, surface in forms:
-        counts = surfaces.setdefault(term, {})
-        counts[surface] = counts.get(surface, 0) + 1
-    return phrases
+    return cached
+
+
+class _PhraseState:
+    """Counts of the phrases of a set of titles, kept along generations:
+    titles per (phrase, reading) pair (`pair_counts`, by the pair's id in
+    `registry`, which holds their keys) and per phrase (`phrase_counts`, by
+    the phrase's id in `phrase_ids`), and per word the forms titles write it
+    in (`forms`, the most frequent in `surface`)."""
+
+    def __init__(self, registry: Registry[tuple[str, str]]) -> None:
+        self.registry = registry
+        self.pair_counts = np.zeros(0, np.int64)
+        self.phrase_counts = np.zeros(0, np.int64)
+        self.phrase_lengths = np.zeros(0, np.int64)
+        self.chosen = np.zeros(0, np.int64)  # by phrase id: the pair of its reading (-1: none)
+        self.forms: dict[str, dict[str, int]] = {}
+        self.surface: dict[str, str] = {}
+        # phrase ids, shared along generations (only ever appended to)
+        self.phrase_ids: dict[str, int] = {}
+        self.phrase_texts: list[str] = []
+        self.pair_phrase: list[int] = []  # phrase id of each pair id
+        self.phrase_pairs: dict[int, list[int]] = {}  # pair ids of each phrase id
+        self._pair_delta: dict[int, int] = {}
+        self._phrase_delta: dict[int, int] = {}
+        self.titles_counted = 0  # (for tests and benchmarks)
+
+    def derived(self) -> "_PhraseState":
+        state = _PhraseState(self.registry)
+        state.pair_counts, state.phrase_counts = self.pair_counts, self.phrase_counts
+        state.phrase_lengths, state.chosen = self.phrase_lengths, self.chosen
+        state.phrase_pairs = self.phrase_pairs
+        state.forms, state.surface = dict(self.forms), dict(self.surface)  # inner dicts: replaced when changed
+        state.phrase_ids, state.phrase_texts, state.pair_phrase = self.phrase_ids, self.phrase_texts, self.pair_phrase
+        return state
+
+    def count(self, title: str, sign: int) -> None:
+        """Counts a title's phrases in (sign 1) or out (-1); `finish` applies the counts."""
+        self.titles_counted += 1
+        phrases, forms = _title_phrases(title)
+        for pair in phrases:
+            with _PHRASE_IDS_LOCK:
+                phrase_id = self.phrase_ids.get(pair[0])
+                if phrase_id is None:
+                    phrase_id = self.phrase_ids[pair[0]] = len(self.phrase_texts)
+                    self.phrase_texts.append(pair[0])
+                pair_id = self.registry.add(pair)
+                while len(self.pair_phrase) <= pair_id:
+                    self.pair_phrase.append(-1)
+                if self.pair_phrase[pair_id] < 0:
+                    self.pair_phrase[pair_id] = phrase_id
+                    self.phrase_pairs.setdefault(phrase_id, []).append(pair_id)
+            self._pair_delta[pair_id] = self._pair_delta.get(pair_id, 0) + sign
+            self._phrase_delta[phrase_id] = self._phrase_delta.get(phrase_id, 0) + sign
+        for term, surface in forms:
+            counts = dict(self.forms.get(term, {}))
+            _bump(counts, surface, sign)
+            if counts:
+                self.forms[term] = counts
+                self.surface[term] = max(counts, key=lambda f: (counts[f], f))
+            else:
+                self.forms.pop(term, None)
+                self.surface.pop(term, None)
+
+    def finish(self, pairs: int) -> None:
+        """Applies the counts (to copies of the arrays) for `pairs` pair ids."""
+        phrases = len(self.phrase_texts)
+        self.pair_counts = _grown(self.pair_counts, pairs)
+        self.phrase_counts = _grown(self.phrase_counts, phrases)
+        if len(self.phrase_lengths) < phrases:
+            self.phrase_lengths = np.concatenate([self.phrase_lengths, np.array(
+                [len(t) for t in self.phrase_texts[len(self.phrase_lengths) : phrases]], np.int64)])
+        for counts, delta in ((self.pair_counts, self._pair_delta), (self.phrase_counts, self._phrase_delta)):
+            if delta:
+                np.add.at(counts, np.fromiter(delta.keys(), np.int64, len(delta)),
+                          np.fromiter(delta.values(), np.int64, len(delta)))
+        # a phrase is found by the reading most of its titles give it (ties: the first in code point order)
+        self.chosen = np.concatenate([self.chosen, np.full(phrases - len(self.chosen), -1, np.int64)])
+        items = self.registry.items
+        for phrase_id in self._phrase_delta:
+            live = [(-int(self.pair_counts[p]), items[p][1], p) for p in self.phrase_pairs[phrase_id]
+                    if self.pair_counts[p] > 0]
+            self.chosen[phrase_id] = min(live)[2] if live else -1
+        self._pair_delta, self._phrase_delta = {}, {}
+
+
+def _grown(values: np.ndarray, size: int) -> np.ndarray:
+    """A copy of `values` with zeros up to `size`."""
+    out = np.zeros(max(size, len(values)), values.dtype)
+    out[: len(values)] = values
+    return out
+
+
+_PHRASE_IDS_LOCK = threading.Lock()
+
+
+def _bump(counts: dict[Any, int], key: Any, by: int) -> None:
+    value = counts.get(key, 0) + by
+    if value:
+        counts[key] = value
+    else:
+        counts.pop(key, None)
+
+
+def _title_key_list(title: str) -> list[str]:
+    folded, readings = _title_keys(title)
+    return list(folded) + list(readings)
+
+
+def _phrase_key_list(pair: tuple[str, str]) -> list[str]:
+    phrase, reading = pair
+    key = reading_key(reading)
+    return [fold_key(phrase), key] if key else [fold_key(phrase)]
+
+
+def _changed_words(earlier: "Completions", readings: ReadingTable) -> set[str] | None:
+    """The words whose frequency differs between `earlier`'s vocabulary and
+    this one's, when both come from generations' vocabularies; else None."""
+    old, new = getattr(earlier.readings, "source", None), getattr(readings, "source", None)
+    if not (isinstance(old, Vocabulary) and isinstance(new, Vocabulary)):
+        return None
+    return changed_terms(old, new)
+
+
+def _moved_words(words: list[str], freqs: np.ndarray, vocabulary: dict[str, int] | Any,
+                 changed: set[str]) -> tuple[list[str], np.ndarray]:
+    """The sorted suggestible words and their frequencies, from another
+    generation's and the words whose frequency changed."""
+    words = list(words)
+    wanted = {t for t in changed if t in vocabulary and _suggestible(t)}
+    gone = []
+    for t in sorted(changed - wanted):
+        i = bisect.bisect_left(words, t)
+        if i < len(words) and words[i] == t:
+            gone.append(i)
+    for i in reversed(gone):
+        del words[i]
+    freqs = np.delete(freqs, gone)
+    new = [t for t in sorted(wanted) if not _has(words, t)]
+    at = [bisect.bisect_left(words, t) for t in new]
+    freqs = np.insert(freqs, at, [vocabulary[t] for t in new]) if new else freqs.copy()
+    for i, t in reversed(list(zip(at, new))):
+        words.insert(i, t)
+    for t in wanted:
+        freqs[bisect.bisect_left(words, t)] = vocabulary[t]
+    return words, freqs
+
+
+def _has(words: list[str], t: str) -> bool:
+    i = bisect.bisect_left(words, t)
+    return i < len(words) and words[i] == t
 
 
 def _read_title_phrases(title: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:

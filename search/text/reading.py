@@ -178,6 +178,8 @@ def _read_suffixes(terms: list[str]) -> None:
 
 # --- the table ----------------------------------------------------------------
 
+_DERIVING: Mapping[str, int] = {}  # `ReadingTable.derived` fills the table itself
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -202,6 +204,9 @@ class ReadingTable:
     ) -> None:
         self.vocabulary = vocabulary  # term -> document frequency
         self._joins = joins or (lambda bigram: False)
+        self._join_cache: dict[str, bool] = {}
+        if vocabulary is _DERIVING:
+            return
         rows = sorted(
             (key, -vocabulary[term], term)
             for term, keys in term_readings(vocabulary).items()
@@ -213,7 +218,42 @@ class ReadingTable:
         self._by_key: dict[str, tuple[str, ...]] = {}
         for key, _, term in rows:  # rows of one key come most frequent first
             self._by_key[key] = self._by_key.get(key, ()) + (term,)
-        self._join_cache: dict[str, bool] = {}
+        self.terms_read = len(vocabulary)  # terms whose rows were made (for tests and benchmarks)
+
+    @classmethod
+    def derived(cls, earlier: "ReadingTable", vocabulary: Mapping[str, int], changed: Iterable[str],
+                joins: Callable[[str], bool] | None = None) -> "ReadingTable":
+        """The table of `vocabulary`, from `earlier`'s (another generation's,
+        left as it is) and the terms whose frequency differs between the two
+        (`changed`, added and removed ones included): only the rows of their
+        reading keys are made again. Equal to `ReadingTable(vocabulary, joins)`."""
+        table = cls(_DERIVING, joins)
+        table.vocabulary = vocabulary
+        changed = sorted(changed)
+        keys, terms = list(earlier.keys), list(earlier.terms)
+        freqs = earlier.freqs.copy()
+        by_key = dict(earlier._by_key)
+        readings = term_readings(changed)
+        affected = sorted({key for keys_of in readings.values() for key in keys_of})
+        for key in affected:
+            lo = bisect.bisect_left(keys, key)
+            hi = bisect.bisect_right(keys, key, lo)
+            members = {t for t in terms[lo:hi] if t in vocabulary}
+            members.update(t for t in changed if t in vocabulary and key in readings.get(t, ()))
+            block = sorted((-vocabulary[t], t) for t in members)
+            if len(block) != hi - lo:  # a word added or gone: the rows after it move
+                keys[lo:hi] = [key] * len(block)
+                freqs = np.concatenate([freqs[:lo], np.array([-f for f, _ in block], np.int64), freqs[hi:]])
+            else:
+                freqs[lo:hi] = [-f for f, _ in block]
+            terms[lo:hi] = [t for _, t in block]
+            if block:
+                by_key[key] = tuple(t for _, t in block)
+            else:
+                by_key.pop(key, None)
+        table.keys, table.terms, table.freqs, table._by_key = keys, terms, freqs, by_key
+        table.terms_read = len(changed)
+        return table
 
     def __len__(self) -> int:
         return len(self.keys)
