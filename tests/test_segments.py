@@ -135,3 +135,29 @@ def test_spans_are_bounded_by_their_number() -> None:
     assert len(many) == 4 and tables._span_pairs == 0 and not tables._spans
     tables.keep(["other"])
     assert tables._span_pairs == 0
+
+
+def test_live_posts_are_read_from_each_segments_deletions(site: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an update (the edited post's old version deleted in its
+    segment) a generation's live mask is the reader's, taken from each
+    segment's deletions, without asking every document (`all_doc_ids`:
+    one call per post, at every opening)."""
+    from whoosh.reading import MultiReader, SegmentReader
+
+    index = tmp_path / "index"
+    build_index(site, index, procs=1)
+    post = sorted(site.glob("*.md"))[0]
+    post.write_text(post.read_text(encoding="utf-8") + "\n追記：ペンギンの観察。\n", encoding="utf-8")
+    assert build_index(site, index, procs=1).indexed == 1
+    with Searcher(index) as searcher:
+        reader = searcher.snapshot.searcher.reader()
+        expected = set(reader.all_doc_ids())
+        assert len(expected) < reader.doc_count_all()  # the old version is deleted, not yet merged away
+    for cls in (MultiReader, SegmentReader):
+        monkeypatch.setattr(cls, "all_doc_ids", lambda self: pytest.fail("asked every document"))
+    with Searcher(index) as searcher:
+        live = searcher.snapshot.live
+        assert set(live.nonzero()[0].tolist()) == expected
+        assert searcher.doc_count == len(expected)
+        assert [h.slug for h in searcher.search("ペンギンの観察").hits][:1] == [post.stem[11:]]

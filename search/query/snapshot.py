@@ -76,10 +76,9 @@ class Snapshot:
         self.tables = tables if tables is not None else SegmentTables()
         reader = searcher.reader()
         self.doc_count_all = reader.doc_count_all()
-        self.live = np.zeros(self.doc_count_all, bool)
-        self.live[list(reader.all_doc_ids())] = True
-        self.doc_count = int(self.live.sum())
         self._leaves = list(reader.leaf_readers())
+        self.live = _live(self._leaves, self.doc_count_all)
+        self.doc_count = int(self.live.sum())
         self.segment_ids = [segment_id(leaf) for leaf, _ in self._leaves]
         self._offsets = [offset for _, offset in self._leaves]
         self._lengths: dict[str, tuple[np.ndarray, float]] = {}
@@ -292,6 +291,19 @@ class Snapshot:
                 cached = TermLists.from_pairs(np.zeros(0, "S1"), np.zeros(0, np.int32))
             self._column_terms[fieldname] = cached
         return cached
+
+
+def _live(leaves: list[tuple[Any, int]], doc_count_all: int) -> np.ndarray:
+    """Which documents of the generation are not deleted: each segment's
+    deletions set to False (`reader.all_doc_ids()` asked every document
+    whether it was deleted, one call each: 0.1 s at ten times ja-docs, at
+    every opening)."""
+    live = np.ones(doc_count_all, bool)
+    for leaf, offset in leaves:
+        if leaf.has_deletions():  # a segment of an updated index
+            deleted = np.fromiter(leaf.deleted_docs_set, np.int64, len(leaf.deleted_docs_set))
+            live[offset + deleted] = False
+    return live
 
 
 # the last table of each name built for an index (its SegmentTables), held
