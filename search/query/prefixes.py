@@ -26,7 +26,7 @@ K = TypeVar("K", bound=Hashable)
 REBUILD_AFTER = 8  # items added since the build past 1/REBUILD_AFTER of those at the build: rebuild
 
 
-def _order(values: np.ndarray) -> np.ndarray:
+def stable_order(values: np.ndarray) -> np.ndarray:
     """A stable argsort; of strings (`np.str_`: code point order, as Python's)
     NumPy sorts without holding the GIL, where `sorted` of a million strings
     held it for seconds and stalled a server's request threads while a new
@@ -38,11 +38,11 @@ class PrefixIndex:
     """Sorted (key, item) pairs; items whose key starts with a prefix."""
 
     def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
-        rows = list(set(pairs))  # sorted by key, then item, by NumPy (see `_order`)
+        rows = list(set(pairs))  # sorted by key, then item, by NumPy (see `stable_order`)
         keys = np.array([k for k, _ in rows], dtype=np.str_)
         items = np.array([i for _, i in rows], np.int64)
         order = np.argsort(items, kind="stable")
-        order = order[_order(keys[order])]
+        order = order[stable_order(keys[order])]
         self.keys = keys[order].tolist()
         self.items = items[order]
 

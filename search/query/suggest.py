@@ -41,7 +41,7 @@ import numpy as np
 
 from search.text.morph import SUFFIX_MARK, Morpheme, analyze, normalize_term
 from search.text.reading import ReadingTable, Segment, is_kana, kata_to_hira, reading_key, to_katakana
-from search.query.prefixes import PrefixIndex as _PrefixIndex, Registry, _order
+from search.query.prefixes import PrefixIndex, Registry, stable_order
 from search.query.snapshot import Snapshot
 from search.query.vocabulary import TERM_FIELDS, Vocabulary, changed_terms, segment_vocabulary
 from search.query.vocabulary import vocabulary as _vocabulary
@@ -114,7 +114,6 @@ def read_vocabulary(snapshot: Snapshot, fields: Iterable[str] = TERM_FIELDS) -> 
     return found
 
 
-_segment_vocabulary = segment_vocabulary
 
 
 def reading_table(snapshot: Snapshot, vocabulary: dict[str, int] | None = None) -> ReadingTable:
@@ -139,12 +138,12 @@ def reading_table(snapshot: Snapshot, vocabulary: dict[str, int] | None = None) 
 
 
 def _sorted_strings(strings: list[str]) -> list[str]:
-    """`sorted(strings)`, by NumPy (see `_order`) unless one is so long that
+    """`sorted(strings)`, by NumPy (see `stable_order`) unless one is so long that
     NumPy's fixed-width copy would be large."""
     if not strings or max(map(len, strings)) * len(strings) > MAX_SORT_CHARS:
         return sorted(strings)
     values = np.array(strings, dtype=np.str_)
-    return values[_order(values)].tolist()
+    return values[stable_order(values)].tolist()
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -217,7 +216,7 @@ class Completions:
         self._tag_counts_by_text = dict(counts)
         pairs = [(fold_key(v), i) for i, v in enumerate(self._tags)]
         pairs += [(r, i) for i, v in enumerate(self._tags) if (r := _reading_of(v))]
-        self._tag_index = _PrefixIndex(pairs)
+        self._tag_index = PrefixIndex(pairs)
 
     def _load_titles(self, earlier: "Completions | None") -> None:
         """The live titles, ranked: most posts first, then the newest, then

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.reading import TermNotFound
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 
 Postings = tuple[np.ndarray, np.ndarray]  # docnums within the segment (int32), frequencies (float32)
 EMPTY: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
