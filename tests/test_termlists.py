@@ -87,3 +87,25 @@ def test_lookups() -> None:
     assert lists.sizes().tolist() == [2, 1, 2]
     empty = TermLists.from_pairs(np.zeros(0, "S1"), np.zeros(0, np.int32))
     assert len(empty) == 0 and empty.get("p00ff").tolist() == [] and list(empty.items()) == []
+
+
+def test_each_segments_pairs_are_sorted_once(posts_copy: Path, tmp_path: Path) -> None:
+    """A segment's (hash, post) pairs are kept sorted by hash, then post
+    (`SegmentTables`, across generations), so that a new generation's lists
+    merge sorted runs instead of sorting every pair again; with the update's
+    new segment after the build's, the lists are still the column's."""
+    _site_with_a_copied_paragraph(posts_copy)
+    index = tmp_path / "index"
+    build_index(posts_copy, index, SiteConfig(), procs=1)
+    post = sorted(posts_copy.glob("*.md"))[1]
+    post.write_text(post.read_text(encoding="utf-8") + "\n\n追記：別の段落をひとつ足しました。\n", encoding="utf-8")
+    build_index(posts_copy, index, SiteConfig(), procs=1)
+    with Searcher(index) as searcher:
+        snapshot = searcher.snapshot
+        lists = {term: docs.tolist() for term, docs in snapshot.column_terms("passages").items()}
+        parts = snapshot.per_segment(("column_terms", "passages"), lambda leaf: None)
+        assert len(parts) == 2  # the build's segment and the update's
+        for (terms, docs), _ in parts:
+            pairs = list(zip(terms.tolist(), docs.tolist()))
+            assert len(pairs) > 0 and pairs == sorted(pairs)
+    assert lists == _column_reference(index)

@@ -28,7 +28,10 @@ class TermLists:
 
     @classmethod
     def from_pairs(cls, terms: np.ndarray, docs: np.ndarray) -> "TermLists":
-        """The lists of (term, document) pairs given in ascending document order."""
+        """The lists of (term, document) pairs given with each term's
+        documents in ascending order (in document order, or as runs sorted
+        by term, one per segment, in segment order: the stable sort merges
+        sorted runs in about linear time)."""
         if not len(terms):
             return cls(np.zeros(0, "S1"), np.zeros(1, np.int64), _NO_DOCS)
         order = np.argsort(terms, kind="stable")  # stable: each term's documents stay ascending
