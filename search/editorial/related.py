@@ -54,7 +54,7 @@ from search.text.keyterms import KeyTerm, count_key_terms
 from search.query.searcher import Searcher
 from search.query.rank import K1, bm25, bm25_idf, idf
 from search.query.snapshot import Snapshot
-from search.query.vocabulary import TERM_FIELDS as VOCABULARY_FIELDS, segment_vocabulary, vocabulary
+from search.query.vocabulary import vocabulary
 
 ANALYSED_CHARS = 5_000  # of a body: key terms come from the title and this much text
 MAX_KEY_TERMS = 150  # heaviest key terms looked up in the index (then MAX_QUERY_TERMS kept)
@@ -404,11 +404,7 @@ class _Stats:
         (`search.query.vocabulary`) instead of Whoosh's term files."""
         df = self._df.get((fields, term))
         if df is None:
-            if all(f in VOCABULARY_FIELDS for f in fields):
-                df = vocabulary(snapshot).doc_frequency(fields, term)
-            else:
-                df = next((n for n in (sum(v.get(term, 0) for v in _vocabularies(snapshot, f))
-                                       for f in fields) if n), 0)
+            df = vocabulary(snapshot).doc_frequency(fields, term)
             if len(self._df) >= self.DF_CACHE:
                 self._df.clear()
             self._df[fields, term] = df
@@ -451,8 +447,8 @@ def _title_information(snapshot: Snapshot) -> np.ndarray:
     doc, word = doc[keep], word[keep]
     n = max(snapshot.doc_count, 1)
     words = vocabulary(snapshot)
-    body, title = (words.per_field[f] for f in MENTION_FIELDS)  # df: the first field that has the word
-    idf = np.array([bm25_idf(n, body.get(w) or title.get(w, 0)) for w in word_ids], np.float64).astype(np.float32)
+    idf = np.array([bm25_idf(n, words.doc_frequency(MENTION_FIELDS, w)) for w in word_ids],
+                   np.float64).astype(np.float32)
     order = np.lexsort((word, doc))
     doc, word = doc[order], word[order]
     # each post's j-th word in round j: a post's sum grows word by word
@@ -462,12 +458,6 @@ def _title_information(snapshot: Snapshot) -> np.ndarray:
         at = rank == j
         total[doc[at]] += idf[word[at]]
     return np.where(total > 0, total, 1.0).astype(np.float32)
-
-
-def _vocabularies(snapshot: Snapshot, fieldname: str) -> list[dict[str, int]]:
-    """term -> document frequency, per segment (the tables `Searcher.warm` reads)."""
-    return [local for local, _ in snapshot.per_segment(
-        ("vocabulary", fieldname), lambda leaf: segment_vocabulary(leaf, fieldname))]
 
 
 def _title_pairs(leaf: Any) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -43,7 +43,7 @@ from search.text.morph import SUFFIX_MARK, Morpheme, analyze, normalize_term
 from search.text.reading import ReadingTable, Segment, is_kana, kata_to_hira, reading_key, to_katakana
 from search.query.prefixes import PrefixIndex, Registry, stable_order
 from search.query.snapshot import Snapshot
-from search.query.vocabulary import TERM_FIELDS, Vocabulary, changed_terms, segment_vocabulary
+from search.query.vocabulary import TERM_FIELDS, Vocabulary, changed_terms
 from search.query.vocabulary import vocabulary as _vocabulary
 
 NGRAM_FIELDS = ("body_ngram", "title_ngram")
@@ -94,26 +94,11 @@ def fold_key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def read_vocabulary(snapshot: Snapshot, fields: Iterable[str] = TERM_FIELDS) -> dict[str, int]:
-    """Every term of `fields` with its document frequency (the largest over
-    the fields; deleted posts not yet merged away are still counted).
-    Shared for TERM_FIELDS (`search.query.vocabulary`): not to be changed."""
-    fields = tuple(fields)
-    if fields == TERM_FIELDS:
-        return _vocabulary(snapshot).terms
-    found: dict[str, int] = {}
-    for fieldname in fields:
-        per_field: dict[str, int] = {}
-        for local, _ in snapshot.per_segment(("vocabulary", fieldname),
-                                           lambda leaf: segment_vocabulary(leaf, fieldname)):
-            for text, df in local.items():
-                per_field[text] = per_field.get(text, 0) + df
-        for text, df in per_field.items():
-            if df > found.get(text, 0):
-                found[text] = df
-    return found
-
-
+def read_vocabulary(snapshot: Snapshot) -> dict[str, int]:
+    """Every term of TERM_FIELDS with its document frequency (the largest
+    over the fields; deleted posts not yet merged away are still counted).
+    Shared (`search.query.vocabulary`): not to be changed."""
+    return _vocabulary(snapshot).terms
 
 
 def reading_table(snapshot: Snapshot, vocabulary: dict[str, int] | None = None) -> ReadingTable:
