@@ -22,6 +22,7 @@ import ctypes.util
 import logging
 import os
 import threading
+import time
 
 __all__ = ["INTERVAL", "release", "start"]
 
@@ -72,8 +73,8 @@ def start(interval: float = INTERVAL) -> bool:
 
 
 def _every(interval: float) -> None:
-    stop = threading.Event()  # never set: the thread ends with its process
-    while not stop.wait(interval):
+    while True:  # a daemon thread: it ends with its process
+        time.sleep(interval)
         try:
             release()
         except Exception:  # noqa: BLE001 (memory is then just not given back)
